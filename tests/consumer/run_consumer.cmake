@@ -1,0 +1,41 @@
+# ctest driver: install the build tree into a scratch prefix, then build and
+# run the consumer both with find_package(routematch) and with pkg-config.
+# -D BUILD_DIR=... -D SOURCE_DIR=... -D WORK_DIR=... -D C_COMPILER=...
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix}
+  RESULT_VARIABLE rc OUTPUT_QUIET)
+if(rc)
+  message(FATAL_ERROR "install failed: ${rc}")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/cmake-build
+  -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${C_COMPILER} RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "consumer configure (find_package) failed")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/cmake-build RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "consumer build (find_package) failed")
+endif()
+execute_process(COMMAND ${WORK_DIR}/cmake-build/consumer RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "consumer (find_package) returned ${rc}")
+endif()
+file(GLOB pcdir ${prefix}/lib*/pkgconfig ${prefix}/lib/*/pkgconfig)
+set(ENV{PKG_CONFIG_PATH} "${pcdir}")
+execute_process(COMMAND pkg-config --cflags --libs --static routematch
+  OUTPUT_VARIABLE flags OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "pkg-config does not know routematch (looked in ${pcdir})")
+endif()
+separate_arguments(flags UNIX_COMMAND "${flags}")
+execute_process(COMMAND ${C_COMPILER} ${SOURCE_DIR}/consumer.c -o ${WORK_DIR}/consumer-pc ${flags}
+  RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "consumer build (pkg-config) failed")
+endif()
+execute_process(COMMAND ${WORK_DIR}/consumer-pc RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "consumer (pkg-config) returned ${rc}")
+endif()
+message(STATUS "consumer: find_package and pkg-config builds both work")
