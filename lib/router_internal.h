@@ -34,6 +34,15 @@
 
 typedef struct rtm__impl rtm__impl; /* each algorithm's own state */
 
+/* The trace hook (benchmarks, tests): an algorithm may offer
+ *   void rtm__NAME_trace(const rtm__impl *, unsigned method, const char *path,
+ *                        size_t len, rtm__visit_fn visit, void *ctx);
+ * which performs exactly the lookup its match does and calls visit() once per
+ * node examined (address, bytes read), and for memory read outside any node
+ * with RTM__TRACE_AUX set in the size (counts towards cache lines only). */
+typedef void (*rtm__visit_fn)(void *ctx, const void *node_addr, size_t node_bytes);
+#define RTM__TRACE_AUX ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
 typedef struct rtm__algo_ops {
     const char *name;
     /* Make an empty instance. Returns 0, RTM_ENOMEM or RTM_ETHREAD. */
