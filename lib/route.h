@@ -40,6 +40,16 @@ int rtm__route_new(rtm__alloc *a, const rtm__pattern *p, unsigned method, uint32
                    rtm__route **out);
 void rtm__route_free(rtm__alloc *a, rtm__route *rt);
 
+/* Bits set in a 16-bit mask, without relying on a popcnt instruction (a
+ * libgcc call on baseline x86-64). */
+static inline unsigned rtm__popcount16(unsigned x)
+{
+    x = x - ((x >> 1) & 0x5555u);
+    x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+    x = (x + (x >> 4)) & 0x0F0Fu;
+    return (x + (x >> 8)) & 0x1Fu;
+}
+
 /* The record a request with `method` (0..9, RTM_METHOD_OTHER = 9) gets from
  * this leaf: the explicit method's, else the ANY one, else NULL. */
 static inline const rtm__route *rtm__leaf_pick(const rtm__leaf *leaf, unsigned method)
@@ -50,7 +60,7 @@ static inline const rtm__route *rtm__leaf_pick(const rtm__leaf *leaf, unsigned m
             return NULL;
         bit = RTM_METHODS_ANY;
     }
-    unsigned idx = (unsigned)__builtin_popcount(leaf->mask & (bit - 1u));
+    unsigned idx = rtm__popcount16(leaf->mask & (bit - 1u));
     return leaf->routes[idx];
 }
 
