@@ -1,0 +1,46 @@
+# Copy the ```c block between README's <!-- example:begin --> and
+# <!-- example:end --> markers to OUT. When the README, the markers or the
+# block are missing, OUT becomes a program that says so and exits 1, so that
+# the readme.example test fails instead of the whole build.
+# Usage: cmake -D README=path -D OUT=path -P readme_extract.cmake
+
+set(_why "")
+if(NOT EXISTS "${README}")
+  set(_why "README.md not found at ${README}")
+else()
+  file(READ "${README}" _text)
+  string(FIND "${_text}" "<!-- example:begin -->" _b)
+  string(FIND "${_text}" "<!-- example:end -->" _e)
+  if(_b LESS 0 OR _e LESS 0 OR _e LESS _b)
+    set(_why "README.md has no <!-- example:begin --> ... <!-- example:end --> markers")
+  else()
+    math(EXPR _len "${_e} - ${_b}")
+    string(SUBSTRING "${_text}" ${_b} ${_len} _section)
+    string(FIND "${_section}" "```c\n" _cb)
+    if(_cb LESS 0)
+      set(_why "README.md example section has no ```c block")
+    else()
+      math(EXPR _cb "${_cb} + 5")
+      string(SUBSTRING "${_section}" ${_cb} -1 _code)
+      string(FIND "${_code}" "```" _ce)
+      if(_ce LESS 0)
+        set(_why "README.md example block is not closed")
+      else()
+        string(SUBSTRING "${_code}" 0 ${_ce} _code)
+      endif()
+    endif()
+  endif()
+endif()
+
+if(_why)
+  message(WARNING "readme example: ${_why}")
+  set(_code "#include <stdio.h>\nint main(void)\n{\n    fputs(\"${_why}\\n\", stderr);\n    return 1;\n}\n")
+endif()
+# Write only when changed, so that an unchanged README does not rebuild.
+set(_old "")
+if(EXISTS "${OUT}")
+  file(READ "${OUT}" _old)
+endif()
+if(NOT _old STREQUAL _code)
+  file(WRITE "${OUT}" "${_code}")
+endif()

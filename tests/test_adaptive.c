@@ -1,0 +1,730 @@
+/* SPDX-License-Identifier: MIT */
+/* The adaptive algorithm's own suite: the policy rule (fires for low entropy
+ * and high miss ratio, and not otherwise, thresholds from the config), the
+ * sampled metrics that feed it, answers unchanged across any sequence of
+ * re-encodings on every shipped table, expansion back to the trie on insert
+ * and remove, all-or-nothing under allocation failure during reshapes and
+ * expansions, deep routes and long paths in both encodings, and "each node
+ * visited at most once". Every policy tick here is deterministic: the
+ * background thread is off and rtm__adaptive_step() gets injected figures
+ * (or, where the sampled path is under test, sample_every = 1). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/adaptive/adaptive.h"          /* rtm__adaptive_step, ..._subtrees, ... */
+#include "algorithms/adaptive/adaptive_internal.h" /* ad_entropy, ad_token_hash, AD_SKETCH */
+#include "metrics.h"                               /* rtm__metrics_kind, rtm__metrics_source */
+#include "routes_file.h"                           /* rtm__table_read, rtm__table_add */
+#include "test_alloc.h"
+#include "test_cases.h"
+#include "test_file.h"
+#include "test_list.h"
+#include "test_router.h"
+#include "test_util.h"
+
+/* ---- Helpers ---- */
+
+/* An adaptive router without its thread; sample_every 0 = default. */
+static rtm_router *ad_new(uint32_t sample_every, const rtm_allocator *hooks)
+{
+    rtm_config cfg = {0};
+    cfg.allocator = hooks;
+    cfg.adaptive_flags = RTM_ADAPTIVE_NO_THREAD;
+    cfg.adaptive_sample_every = sample_every;
+    rtm_router *r = NULL;
+    ASSERT_OK(rtm_create(&r, RTM_ALGO_ADAPTIVE, &cfg));
+    return r;
+}
+
+static size_t ad_nsub(const rtm_router *r)
+{
+    return rtm__adaptive_subtrees(r->impl, NULL, 0);
+}
+
+static rtm__adaptive_subtree_info ad_sub_info(const rtm_router *r, size_t i)
+{
+    size_t n = ad_nsub(r);
+    rtm__adaptive_subtree_info *v = calloc(n ? n : 1, sizeof *v);
+    ASSERT_NOT_NULL(v);
+    ASSERT_EQ_UINT(rtm__adaptive_subtrees(r->impl, v, n), n);
+    if (i >= n) {
+        free(v);
+        RTM_TEST_FAIL("no subtree %zu (of %zu)", i, n);
+    }
+    rtm__adaptive_subtree_info s = v[i];
+    free(v);
+    return s;
+}
+
+/* Index of the subtree whose first segment is `label`. */
+static size_t ad_sub_index(const rtm_router *r, const char *label)
+{
+    size_t n = ad_nsub(r);
+    for (size_t i = 0; i < n; i++) {
+        rtm__adaptive_subtree_info s = ad_sub_info(r, i);
+        if (s.label_len == strlen(label) && memcmp(s.label, label, s.label_len) == 0)
+            return i;
+    }
+    RTM_TEST_FAIL("no subtree \"%s\"", label);
+}
+
+/* One tick with the same figures for every subtree. */
+static int ad_step_all(rtm_router *r, double entropy, double miss, bool repack, size_t budget)
+{
+    size_t n = ad_nsub(r);
+    double *e = malloc((n ? n : 1) * sizeof *e), *m = malloc((n ? n : 1) * sizeof *m);
+    ASSERT_TRUE(e && m);
+    for (size_t i = 0; i < n; i++) {
+        e[i] = entropy;
+        m[i] = miss;
+    }
+    rtm__adaptive_metrics inj = {n, e, m, budget, repack};
+    int rc = rtm__adaptive_step(r->impl, &inj);
+    free(e);
+    free(m);
+    return rc;
+}
+
+static void ad_assert_invariants(const rtm_router *r)
+{
+    const char *why = NULL;
+    if (rtm__adaptive_check(r->impl, &why) != 0)
+        RTM_TEST_FAIL("adaptive invariant broken: %s", why ? why : "?");
+    RTM_TEST_PASS();
+}
+
+/* Number of subtrees in the packed encoding. */
+static size_t ad_npacked(const rtm_router *r)
+{
+    size_t n = ad_nsub(r), k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += ad_sub_info(r, i).encoding == RTM__ADAPTIVE_PACKED;
+    return k;
+}
+
+/* Subtrees that have children (the ones a reshape can pack). */
+static size_t ad_npackable(const rtm_router *r)
+{
+    size_t n = ad_nsub(r), k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += ad_sub_info(r, i).nodes > 0 || ad_sub_info(r, i).encoding == RTM__ADAPTIVE_PACKED;
+    return k;
+}
+
+/* Requests for a table: its NAME.req lines when it has them, plus requests
+ * generated from every `stride`-th pattern. */
+static void ad_reqs(rt_reqs *q, const rtm__table *t, const char *req_path, size_t stride)
+{
+    rt_reqs_init(q);
+    if (req_path) {
+        rt_lines L;
+        if (!rt_lines_read(&L, req_path))
+            RTM_TEST_FAIL("cannot read %s", req_path);
+        for (size_t i = 0; i < L.n; i++) {
+            const char *m, *p;
+            size_t ml, pl;
+            rt_request_split(L.at[i], L.len[i], &m, &ml, &p, &pl);
+            rt_reqs_push(q, rtm_method_parse(m, ml), p, pl);
+        }
+        rt_lines_free(&L);
+    }
+    for (size_t i = 0; i < t->n; i++)
+        rt_reqs_learn(q, t->lines[i].pattern, t->lines[i].pattern_len);
+    for (size_t i = 0; i < t->n; i += stride)
+        rt_reqs_from_pattern(q, t->lines[i].pattern, t->lines[i].pattern_len);
+}
+
+static void ad_assert_same(const rtm_router *r, const rt_reqs *q, const rt_snapshot *want,
+                           const char *what)
+{
+    rtm_test_set_context(what);
+    rt_snapshot got;
+    rt_snapshot_take(r, q, &got);
+    ASSERT_SNAPSHOT_EQ(&got, want, RT_SNAP_ANSWERS);
+    rt_snapshot_free(&got);
+    ad_assert_invariants(r);
+    rtm_test_set_context(NULL);
+}
+
+/* ---- The rule ---- */
+
+static const rt_route rule_table[] = {
+    {"GET", "/a/x/1"},    {"GET", "/a/x/2"}, {"GET", "/b/y/{id}"},  {"GET", "/c/z"},
+    {"GET", "/d/w/{*p}"}, {"GET", "/e/q/r"}, {"GET", "/f/{a}/{b}"}, {"GET", "/g"},
+};
+
+TEST(adaptive, rule_fires_only_for_low_entropy_and_high_misses)
+{
+    rtm_router *r = ad_new(0, NULL);
+    rt_add_table(r, rule_table, RT_COUNT(rule_table));
+    ASSERT_EQ_UINT(ad_nsub(r), 7);
+    /*                      a     b     c     d     e     f     g */
+    const double ent[] = {0.10, 0.80, 0.10, 0.75, 0.10, 0.74, 0.00};
+    const double mis[] = {0.50, 0.50, 0.05, 0.50, 0.12, 0.13, 1.00};
+    const char *names[] = {"a", "b", "c", "d", "e", "f", "g"};
+    double e[7], m[7];
+    for (size_t i = 0; i < 7; i++) {
+        size_t k = ad_sub_index(r, names[i]);
+        e[k] = ent[i];
+        m[k] = mis[i];
+    }
+    rtm__adaptive_metrics inj = {7, e, m, 0, false};
+    ASSERT_EQ_INT(rtm__adaptive_step(r->impl, &inj), 2);
+    /* a and f fire; b (entropy high), c (misses low), d and e (on the
+     * thresholds, which are strict) do not; g fires but has nothing below. */
+    const unsigned want[] = {1, 0, 0, 0, 0, 1, 0};
+    for (size_t i = 0; i < 7; i++) {
+        rtm__adaptive_subtree_info s = ad_sub_info(r, ad_sub_index(r, names[i]));
+        rtm_test_set_context(names[i]);
+        ASSERT_EQ_UINT(s.encoding, want[i] ? RTM__ADAPTIVE_PACKED : RTM__ADAPTIVE_TRIE);
+        ASSERT_EQ_UINT(s.reshapes, want[i]);
+        ASSERT_TRUE(fabs(s.entropy - ent[i]) < 1e-12 && fabs(s.miss_ratio - mis[i]) < 1e-12);
+        rtm_test_set_context(NULL);
+    }
+    rtm_stats st;
+    rtm_get_stats(r, &st);
+    ASSERT_EQ_UINT(st.reshapes, 2);
+    ASSERT_NOT_NULL(st.metric_source);
+    ASSERT_GT_UINT(strlen(st.metric_source), 0);
+    ad_assert_invariants(r);
+
+    /* A packed subtree is not re-packed while its layout is fresh ... */
+    ASSERT_EQ_INT(rtm__adaptive_step(r->impl, &inj), 0);
+    rtm_get_stats(r, &st);
+    ASSERT_EQ_UINT(st.reshapes, 2);
+    /* ... unless asked to. */
+    inj.repack = true;
+    ASSERT_EQ_INT(rtm__adaptive_step(r->impl, &inj), 2);
+    ASSERT_EQ_UINT(ad_sub_info(r, ad_sub_index(r, "a")).reshapes, 2);
+    /* Subtrees past `count` get no decision. */
+    inj.count = 0;
+    ASSERT_EQ_INT(rtm__adaptive_step(r->impl, &inj), 0);
+    ASSERT_MATCH(r, "GET", "/a/x/2", "200 2");
+    ASSERT_MATCH(r, "GET", "/f/1/2", "200 7 a=1 b=2");
+    rtm_free(r);
+
+    /* Thresholds from the configuration. */
+    rtm_config cfg = {0};
+    cfg.adaptive_flags = RTM_ADAPTIVE_NO_THREAD;
+    cfg.adaptive_entropy_max = 0.5;
+    cfg.adaptive_miss_min = 0.3;
+    ASSERT_OK(rtm_create(&r, RTM_ALGO_ADAPTIVE, &cfg));
+    rt_add_table(r, rule_table, RT_COUNT(rule_table));
+    for (size_t i = 0; i < 7; i++) {
+        size_t k = ad_sub_index(r, names[i]);
+        e[k] = ent[i];
+        m[k] = mis[i];
+    }
+    inj = (rtm__adaptive_metrics){7, e, m, 0, false};
+    ASSERT_EQ_INT(rtm__adaptive_step(r->impl, &inj), 1); /* a only: f's 0.74 >= 0.5 */
+    ASSERT_EQ_UINT(ad_sub_info(r, ad_sub_index(r, "a")).encoding, RTM__ADAPTIVE_PACKED);
+    ASSERT_EQ_UINT(ad_sub_info(r, ad_sub_index(r, "f")).encoding, RTM__ADAPTIVE_TRIE);
+    rtm_free(r);
+}
+
+/* The per-tick node budget spreads work over ticks, round robin, and a
+ * subtree larger than the budget is still reached. */
+TEST(adaptive, budget_bounds_work_per_tick)
+{
+    rtm_router *r = ad_new(0, NULL);
+    rt_add_table(r, rule_table, RT_COUNT(rule_table));
+    size_t packable = ad_npackable(r);
+    ASSERT_EQ_UINT(packable, 6);
+    size_t ticks = 0;
+    while (ad_npacked(r) < packable) {
+        ASSERT_EQ_INT(ad_step_all(r, 0.0, 1.0, false, 1), 1); /* budget 1: one per tick */
+        ASSERT_LT_INT(++ticks, 100);
+    }
+    ASSERT_EQ_UINT(ticks, packable);
+    ad_assert_invariants(r);
+    rtm_free(r);
+}
+
+/* ---- Sampled metrics ---- */
+
+/* Four words whose tokens fall in four different sketch buckets. */
+static void distinct_bucket_words(char words[4][8])
+{
+    unsigned used = 0, k = 0;
+    for (unsigned i = 0; k < 4 && i < 1000; i++) {
+        char w[8];
+        snprintf(w, sizeof w, "w%u", i);
+        unsigned b = (unsigned)(ad_token_hash(w, strlen(w)) & (AD_SKETCH - 1));
+        if (used & (1u << b))
+            continue;
+        used |= 1u << b;
+        memcpy(words[k++], w, sizeof w);
+    }
+    ASSERT_EQ_UINT(k, 4);
+}
+
+TEST(adaptive, sampled_metrics_feed_the_policy)
+{
+    char words[4][8];
+    distinct_bucket_words(words);
+    rtm_config cfg = {0};
+    cfg.adaptive_flags = RTM_ADAPTIVE_NO_THREAD;
+    cfg.adaptive_sample_every = 1; /* every lookup sampled */
+    cfg.adaptive_entropy_max = 0.5;
+    cfg.adaptive_miss_min = 1e-9;
+    rtm_router *r = NULL;
+    ASSERT_OK(rtm_create(&r, RTM_ALGO_ADAPTIVE, &cfg));
+    char pat[64], path[64];
+    for (unsigned i = 0; i < 4; i++) {
+        snprintf(pat, sizeof pat, "/hot/%s/{id}", words[i]);
+        rt_add(r, "GET", pat, i + 1);
+        snprintf(pat, sizeof pat, "/spread/%s", words[i]);
+        rt_add(r, "GET", pat, i + 11);
+    }
+    rt_add(r, "GET", "/cold/x", 20);
+    rtm__cachemodel_reset();
+    /* hot: always the same edge; spread: the four edges evenly. */
+    for (unsigned n = 0; n < 200; n++) {
+        char want[64];
+        snprintf(path, sizeof path, "/hot/%s/%u", words[0], n);
+        snprintf(want, sizeof want, "200 1 id=%u", n);
+        ASSERT_MATCH(r, "GET", path, want);
+    }
+    for (unsigned n = 0; n < 200; n++) {
+        snprintf(path, sizeof path, "/spread/%s", words[n % 4]);
+        rtm_result res;
+        ASSERT_EQ_INT(rtm_match(r, RTM_GET, path, strlen(path), &res), 200);
+    }
+    ASSERT_TRUE(rtm__adaptive_step(r->impl, NULL) >= 0);
+    rtm__adaptive_subtree_info hot = ad_sub_info(r, ad_sub_index(r, "hot"));
+    rtm__adaptive_subtree_info spread = ad_sub_info(r, ad_sub_index(r, "spread"));
+    rtm__adaptive_subtree_info cold = ad_sub_info(r, ad_sub_index(r, "cold"));
+    ASSERT_EQ_UINT(hot.samples, 200);
+    ASSERT_EQ_UINT(spread.samples, 200);
+    ASSERT_EQ_UINT(cold.samples, 0);
+    ASSERT_TRUE(hot.entropy == 0.0);
+    ASSERT_TRUE(fabs(spread.entropy - 1.0) < 1e-6);
+    /* The cache model starts cold: the first lookups miss. (Hardware
+     * counters may count none for so little work.) */
+    if (rtm__metrics_kind() == RTM__METRIC_MODEL)
+        ASSERT_TRUE(hot.miss_ratio > 0.0);
+    /* Only hot fires: low entropy and misses; spread is uniform; cold has
+     * no samples. */
+    ASSERT_EQ_UINT(hot.encoding, hot.miss_ratio > 1e-9 ? RTM__ADAPTIVE_PACKED : RTM__ADAPTIVE_TRIE);
+    ASSERT_EQ_UINT(spread.encoding, RTM__ADAPTIVE_TRIE);
+    ASSERT_EQ_UINT(cold.encoding, RTM__ADAPTIVE_TRIE);
+    /* Lookups through the packed subtree are still sampled and right. */
+    snprintf(path, sizeof path, "/hot/%s/7", words[2]);
+    ASSERT_MATCH(r, "GET", path, "200 3 id=7");
+    /* The window halves at each tick: 200 -> 100 (+1 new sample). */
+    ASSERT_EQ_INT(rtm__adaptive_step(r->impl, NULL), 0);
+    ASSERT_EQ_UINT(ad_sub_info(r, ad_sub_index(r, "hot")).samples, 101);
+    rtm_stats st;
+    rtm_get_stats(r, &st);
+    ASSERT_STR_EQ(st.metric_source, rtm__metrics_source());
+    if (rtm__metrics_kind() == RTM__METRIC_MODEL)
+        ASSERT_TRUE(strncmp(st.metric_source, "model:", 6) == 0);
+    else
+        ASSERT_TRUE(strncmp(st.metric_source, "perf:", 5) == 0);
+    rtm_free(r);
+}
+
+TEST(adaptive, entropy_is_normalised_shannon)
+{
+    const uint32_t one[4] = {0, 9, 0, 0};
+    const uint32_t flat[4] = {5, 5, 5, 5};
+    const uint32_t skew[3] = {2, 1, 1};
+    const uint32_t none[4] = {0, 0, 0, 0};
+    ASSERT_TRUE(ad_entropy(one, 4) == 0.0);
+    ASSERT_TRUE(ad_entropy(none, 4) == 0.0);
+    ASSERT_TRUE(fabs(ad_entropy(flat, 4) - 1.0) < 1e-6);
+    /* H = 1.5 bits over 3 tokens: 1.5 / log2(3) */
+    ASSERT_TRUE(fabs(ad_entropy(skew, 3) - 1.5 / log2(3.0)) < 1e-6);
+    const uint32_t big[2] = {1000000, 1};
+    ASSERT_TRUE(ad_entropy(big, 2) > 0.0 && ad_entropy(big, 2) < 0.001);
+}
+
+/* ---- Answers across re-encodings ---- */
+
+/* Pack, re-pack with the heat the sweeps left, random subsets with random
+ * budgets, remove / re-add cycles through packed subtrees: after each, the
+ * answers equal the reference matcher's, result by result. */
+static void reshape_sequence(const char *name, const char *routes, const char *req, size_t stride,
+                             size_t rounds, size_t cycles)
+{
+    char err[512];
+    rtm__table t;
+    if (rtm__table_read(&t, routes, err, sizeof err) != 0)
+        RTM_TEST_FAIL("%s", err);
+    rt_reqs q;
+    ad_reqs(&q, &t, req, stride);
+    rtm_router *ref = rt_new(RTM_ALGO_REFERENCE, NULL);
+    rtm__table_add(ref, &t, NULL, name, NULL);
+    rt_snapshot want;
+    rt_snapshot_take(ref, &q, &want);
+
+    rtm_test_set_context(name);
+    /* sample_every 1: every sweep also runs the sampled walker and leaves
+     * heat behind, so re-packs lay out differently. */
+    rtm_router *r = ad_new(1, NULL);
+    rtm__table_add(r, &t, NULL, name, NULL);
+    ad_assert_same(r, &q, &want, "trie");
+    ASSERT_GT_INT(ad_step_all(r, 0.0, 1.0, false, (size_t)-1), 0);
+    ASSERT_EQ_UINT(ad_npacked(r), ad_npackable(r));
+    ad_assert_same(r, &q, &want, "all packed");
+    ASSERT_GT_INT(ad_step_all(r, 0.0, 1.0, true, (size_t)-1), 0);
+    ad_assert_same(r, &q, &want, "all re-packed by heat");
+
+    uint64_t seed = 0x5eed0001;
+    for (size_t round = 0; round < rounds; round++) {
+        size_t n = ad_nsub(r);
+        double *e = malloc((n ? n : 1) * sizeof *e), *m = malloc((n ? n : 1) * sizeof *m);
+        ASSERT_TRUE(e && m);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t x = rt_rand(&seed);
+            e[i] = (x & 1) ? 0.2 : 0.9;
+            m[i] = (x & 2) ? 0.5 : 0.01;
+        }
+        rtm__adaptive_metrics inj = {n, e, m, 1 + (size_t)(rt_rand(&seed) % 4000),
+                                     (rt_rand(&seed) & 1) != 0};
+        ASSERT_TRUE(rtm__adaptive_step(r->impl, &inj) >= 0);
+        free(e);
+        free(m);
+        ad_assert_same(r, &q, &want, "random subset");
+    }
+
+    /* Remove and re-add routes (expanding packed subtrees), compared with
+     * the reference doing the same; then pack again. */
+    rt_reqs q2;
+    ad_reqs(&q2, &t, req, t.n + 1); /* the .req lines only: cheaper */
+    for (size_t c = 0, i = 0; c < cycles && t.n; c++, i = (i + 7919) % t.n) {
+        const rtm__table_line *L = &t.lines[i];
+        if (!L->methods || !L->pattern_len)
+            continue;
+        int rc1 = rtm_remove(ref, L->methods, L->pattern, L->pattern_len, NULL);
+        int rc2 = rtm_remove(r, L->methods, L->pattern, L->pattern_len, NULL);
+        ASSERT_EQ_INT(rc2, rc1);
+        if (rc1 != 0)
+            continue; /* a line the table rejected */
+        rt_snapshot w2;
+        rt_snapshot_take(ref, &q2, &w2);
+        ad_assert_same(r, &q2, &w2, "after remove");
+        ASSERT_TRUE(ad_step_all(r, 0.0, 1.0, c & 1, (size_t)-1) >= 0);
+        ad_assert_same(r, &q2, &w2, "after remove, packed");
+        rt_snapshot_free(&w2);
+        ASSERT_OK(rtm_add(ref, L->methods, L->pattern, L->pattern_len, L->line, NULL, NULL));
+        ASSERT_OK(rtm_add(r, L->methods, L->pattern, L->pattern_len, L->line, NULL, NULL));
+        ASSERT_TRUE(ad_step_all(r, 0.0, 1.0, false, (size_t)-1) >= 0);
+    }
+    ad_assert_same(r, &q, &want, "after remove/add cycles");
+    rt_reqs_free(&q2);
+
+    rtm_free(r);
+    rtm_free(ref);
+    rt_snapshot_free(&want);
+    rt_reqs_free(&q);
+    rtm__table_free(&t);
+    rtm_test_set_context(NULL);
+}
+
+TEST(adaptive, answers_unchanged_across_reshapes_every_table)
+{
+    for (size_t i = 0; i < rt_ncases; i++) {
+        char routes[1024], req[1024];
+        rt_case_routes(&rt_cases[i], routes, sizeof routes);
+        reshape_sequence(rt_cases[i].name, routes,
+                         rt_spec_file(rt_cases[i].name, "req", req, sizeof req), 1, 4, 12);
+    }
+}
+
+TEST(adaptive, answers_unchanged_across_reshapes_corpus)
+{
+    char routes[1024];
+    snprintf(routes, sizeof routes, "%s/routes/corpus-dev.routes.gz", RTM_DATA_DIR);
+    reshape_sequence("corpus-dev", routes, NULL, 25, 2, 6);
+}
+
+/* ---- Writers and packed subtrees ---- */
+
+TEST(adaptive, insert_and_remove_expand_packed_subtrees)
+{
+    static const rt_route base[] = {
+        {"GET", "/users"},           {"GET", "/users/new"},          {"GET", "/users/{id}"},
+        {"GET", "/users/{id}/edit"}, {"GET", "/api/v1/things/list"}, {"POST", "/api/v1/things"},
+        {"GET", "/files/{*path}"},
+    };
+    rtm_router *r = ad_new(0, NULL), *ref = rt_new(RTM_ALGO_REFERENCE, NULL);
+    rt_add_table(r, base, RT_COUNT(base));
+    rt_add_table(ref, base, RT_COUNT(base));
+    const char *pats[] = {"/users/new/x",
+                          "/users/{id}/edit",
+                          "/api/v1/things/list",
+                          "/api/v1/things",
+                          "/api/v2",
+                          "/files/a/b",
+                          "/users",
+                          "/zzz"};
+    rt_reqs q;
+    rt_reqs_init(&q);
+    for (size_t i = 0; i < RT_COUNT(pats); i++)
+        rt_reqs_from_pattern(&q, pats[i], strlen(pats[i]));
+    ASSERT_EQ_INT(ad_step_all(r, 0.0, 1.0, false, 0), 3); /* users, api, files ({*path}) */
+    size_t iu = ad_sub_index(r, "users"), ia = ad_sub_index(r, "api");
+    ASSERT_EQ_UINT(ad_sub_info(r, iu).encoding, RTM__ADAPTIVE_PACKED);
+    ASSERT_EQ_UINT(ad_sub_info(r, ia).encoding, RTM__ADAPTIVE_PACKED);
+    ad_assert_invariants(r);
+
+    /* A route on the subtree root itself needs no expansion. */
+    rt_add(r, "PUT", "/users", 50);
+    rt_add(ref, "PUT", "/users", 50);
+    ASSERT_EQ_UINT(ad_sub_info(r, iu).encoding, RTM__ADAPTIVE_PACKED);
+    /* Below it: the writer expands the subtree back to the trie. */
+    rt_add(r, "GET", "/users/{id}/ping", 51);
+    rt_add(ref, "GET", "/users/{id}/ping", 51);
+    ASSERT_EQ_UINT(ad_sub_info(r, iu).encoding, RTM__ADAPTIVE_TRIE);
+    ASSERT_EQ_UINT(ad_sub_info(r, ia).encoding, RTM__ADAPTIVE_PACKED);
+    rt_snapshot want, got;
+    rt_snapshot_take(ref, &q, &want);
+    rt_snapshot_take(r, &q, &got);
+    ASSERT_SNAPSHOT_EQ(&got, &want, RT_SNAP_ANSWERS);
+    rt_snapshot_free(&got);
+    rt_snapshot_free(&want);
+    ad_assert_invariants(r);
+
+    /* Remove inside the packed "api" subtree, through a merged chain. */
+    ASSERT_OK(rt_try_remove(r, "GET", "/api/v1/things/list", NULL));
+    ASSERT_OK(rt_try_remove(ref, "GET", "/api/v1/things/list", NULL));
+    ASSERT_EQ_UINT(ad_sub_info(r, ia).encoding, RTM__ADAPTIVE_TRIE);
+    ad_assert_invariants(r);
+    /* Not found in a packed subtree leaves it packed and unchanged. */
+    ASSERT_GT_INT(ad_step_all(r, 0.0, 1.0, false, 0), 0);
+    ASSERT_EQ_UINT(ad_sub_info(r, ia).encoding, RTM__ADAPTIVE_PACKED);
+    rtm_stats before, after;
+    rtm_get_stats(r, &before);
+    ASSERT_ERR(rt_try_remove(r, "GET", "/api/v1/nothing", NULL), RTM_ENOENT);
+    ASSERT_ERR(rt_try_remove(r, "DELETE", "/api/v1/things", NULL), RTM_ENOENT);
+    rtm_get_stats(r, &after);
+    ASSERT_EQ_UINT(after.bytes, before.bytes);
+    ASSERT_EQ_UINT(after.nodes, before.nodes);
+    ASSERT_EQ_UINT(ad_sub_info(r, ia).encoding, RTM__ADAPTIVE_PACKED);
+    /* A conflict in a packed subtree leaves it packed and unchanged. */
+    rtm_diag d;
+    ASSERT_ERR(rt_try_add(r, "POST", "/api/v1/{x}", 60, &d), 0);
+    rt_add(ref, "POST", "/api/v1/{x}", 60);
+    ASSERT_GT_INT(ad_step_all(r, 0.0, 1.0, false, 0), 0);
+    rtm_get_stats(r, &before);
+    ASSERT_ERR(rt_try_add(r, "POST", "/api/v1/{other}", 61, &d), RTM_ECONFLICT);
+    ASSERT_EQ_UINT(d.other_route_id, 60);
+    rtm_get_stats(r, &after);
+    ASSERT_EQ_UINT(after.bytes, before.bytes);
+    ASSERT_EQ_UINT(ad_sub_info(r, ia).encoding, RTM__ADAPTIVE_PACKED);
+
+    /* Remove everything: the tree is empty again (the root only). */
+    rt_snapshot_take(ref, &q, &want);
+    rt_snapshot_take(r, &q, &got);
+    ASSERT_SNAPSHOT_EQ(&got, &want, RT_SNAP_ANSWERS);
+    rt_snapshot_free(&got);
+    rt_snapshot_free(&want);
+    const char *all[][2] = {
+        {"GET", "/users"},          {"PUT", "/users"},           {"GET", "/users/new"},
+        {"GET", "/users/{id}"},     {"GET", "/users/{id}/edit"}, {"GET", "/users/{id}/ping"},
+        {"POST", "/api/v1/things"}, {"POST", "/api/v1/{x}"},     {"GET", "/files/{*path}"}};
+    for (size_t i = 0; i < RT_COUNT(all); i++) {
+        ASSERT_GT_INT(ad_step_all(r, 0.0, 1.0, true, 0), -1);
+        ASSERT_OK(rt_try_remove(r, all[i][0], all[i][1], NULL));
+        ad_assert_invariants(r);
+    }
+    rtm_get_stats(r, &after);
+    ASSERT_EQ_UINT(after.nodes, 1);
+    ASSERT_EQ_UINT(after.routes, 0);
+    ASSERT_EQ_UINT(ad_nsub(r), 0);
+    rtm_free(r);
+    rtm_free(ref);
+    rt_reqs_free(&q);
+}
+
+/* ---- Out of memory ---- */
+
+TEST(adaptive, oom_in_reshape_and_expansion_changes_nothing)
+{
+    char routes[1024], err[512];
+    rtm__table t;
+    const rt_case *tricky = NULL;
+    for (size_t i = 0; i < rt_ncases; i++) {
+        if (strcmp(rt_cases[i].name, "tricky") == 0)
+            tricky = &rt_cases[i];
+    }
+    ASSERT_NOT_NULL(tricky);
+    rt_case_routes(tricky, routes, sizeof routes);
+    if (rtm__table_read(&t, routes, err, sizeof err) != 0)
+        RTM_TEST_FAIL("%s", err);
+    rt_reqs q;
+    ad_reqs(&q, &t, NULL, 1);
+    rtm_test_alloc ta;
+    rtm_test_alloc_init(&ta);
+    rtm_router *r = ad_new(0, &ta.hooks);
+    rtm__table_add(r, &t, NULL, "tricky", NULL);
+    rt_snapshot want;
+    rt_snapshot_take(r, &q, &want);
+
+    /* A tick whose Nth allocation fails: the subtree being re-encoded keeps
+     * its encoding, answers never change. */
+    for (uint64_t n = 1;; n++) {
+        ASSERT_LT_INT(n, 10000);
+        rtm_test_alloc_fail_in(&ta, n);
+        int rc = ad_step_all(r, 0.0, 1.0, true, (size_t)-1);
+        rtm_test_alloc_fail_in(&ta, 0);
+        ASSERT_TRUE(rc >= 0 || rc == RTM_ENOMEM);
+        ad_assert_same(r, &q, &want, "after a failed tick");
+        if (rc >= 0 && ad_npacked(r) == ad_npackable(r) && ta.failed == 0)
+            break;
+        atomic_store(&ta.failed, 0);
+    }
+    /* Insert below a packed subtree (expansion + insertion) and remove from
+     * one: each allocation fails in turn; a failure changes nothing, bytes
+     * and nodes included. */
+    const char *pat = "/users/{id}/edit/more/{x}";
+    for (uint64_t n = 1;; n++) {
+        ASSERT_LT_INT(n, 10000);
+        ASSERT_TRUE(ad_step_all(r, 0.0, 1.0, true, (size_t)-1) >= 0);
+        rt_snapshot before;
+        rt_snapshot_take(r, &q, &before);
+        rtm_test_alloc_fail_in(&ta, n);
+        int rc = rt_try_add(r, "GET", pat, 900, NULL);
+        rtm_test_alloc_fail_in(&ta, 0);
+        if (rc == 0) {
+            rt_snapshot_free(&before);
+            break;
+        }
+        ASSERT_ERR(rc, RTM_ENOMEM);
+        rt_snapshot after;
+        rt_snapshot_take(r, &q, &after);
+        ASSERT_SNAPSHOT_EQ(&after, &before, RT_SNAP_ANSWERS | RT_SNAP_NODES | RT_SNAP_BYTES);
+        rt_snapshot_free(&after);
+        rt_snapshot_free(&before);
+        ad_assert_invariants(r);
+    }
+    for (uint64_t n = 1;; n++) {
+        ASSERT_LT_INT(n, 10000);
+        ASSERT_TRUE(ad_step_all(r, 0.0, 1.0, true, (size_t)-1) >= 0);
+        rt_snapshot before;
+        rt_snapshot_take(r, &q, &before);
+        rtm_test_alloc_fail_in(&ta, n);
+        int rc = rt_try_remove(r, "GET", pat, NULL);
+        rtm_test_alloc_fail_in(&ta, 0);
+        if (rc == 0) {
+            rt_snapshot_free(&before);
+            break;
+        }
+        ASSERT_ERR(rc, RTM_ENOMEM);
+        rt_snapshot after;
+        rt_snapshot_take(r, &q, &after);
+        ASSERT_SNAPSHOT_EQ(&after, &before, RT_SNAP_ANSWERS | RT_SNAP_NODES | RT_SNAP_BYTES);
+        rt_snapshot_free(&after);
+        rt_snapshot_free(&before);
+    }
+    ad_assert_same(r, &q, &want, "after add + remove");
+    rtm_free(r);
+    ASSERT_EQ_UINT(rtm_test_alloc_live_bytes(&ta), 0);
+    ASSERT_EQ_UINT(rtm_test_alloc_live_blocks(&ta), 0);
+    ASSERT_TRUE(rtm_test_alloc_sane(&ta));
+    rt_snapshot_free(&want);
+    rt_reqs_free(&q);
+    rtm__table_free(&t);
+}
+
+/* ---- Deep routes, long paths, visits ---- */
+
+TEST(adaptive, deep_routes_and_long_paths_in_both_encodings)
+{
+    /* A 32,767-segment static route (one merged label once packed), the
+     * same with a param in the middle, and 100,000-segment paths. */
+    size_t nseg = 32767, plen = 2 * nseg;
+    char *deep = malloc(plen + 1), *deep_p = malloc(plen + 8);
+    ASSERT_TRUE(deep && deep_p);
+    for (size_t i = 0; i < nseg; i++)
+        memcpy(deep + 2 * i, "/a", 2);
+    deep[plen] = '\0';
+    memcpy(deep_p, deep, plen + 1);
+    memcpy(deep_p + 2 * 16000, "/{p}", 4); /* replaces "/a/a": same length */
+    size_t longn = 100000;
+    char *lpath = malloc(2 * longn + 1);
+    ASSERT_NOT_NULL(lpath);
+    for (size_t i = 0; i < longn; i++)
+        memcpy(lpath + 2 * i, "/a", 2);
+    rtm_router *r = ad_new(0, NULL), *ref = rt_new(RTM_ALGO_REFERENCE, NULL);
+    for (int k = 0; k < 2; k++) {
+        rtm_router *x = k ? ref : r;
+        ASSERT_OK(rtm_add(x, RTM_METHOD_BIT(RTM_GET), deep, plen, 1, NULL, NULL));
+        ASSERT_OK(rtm_add(x, RTM_METHOD_BIT(RTM_POST), deep_p, strlen(deep_p), 2, NULL, NULL));
+        ASSERT_OK(rtm_add(x, RTM_METHOD_BIT(RTM_GET), "/a/{*rest}", 10, 3, NULL, NULL));
+    }
+    for (int pass = 0; pass < 3; pass++) {
+        const char *paths[] = {deep, lpath, lpath, deep};
+        size_t lens[] = {plen, 2 * longn, 2 * nseg + 2, plen - 1};
+        for (size_t i = 0; i < 4; i++) {
+            for (unsigned m = 0; m < 3; m++) {
+                rtm_result a, b;
+                size_t visits = 0;
+                rtm_stats st;
+                rtm_get_stats(r, &st);
+                int sa = rtm_match(r, (rtm_method)m, paths[i], lens[i], &a);
+                int sb = rtm_match(ref, (rtm_method)m, paths[i], lens[i], &b);
+                ASSERT_EQ_INT(sa, sb);
+                ASSERT_EQ_UINT(a.route_id, b.route_id);
+                ASSERT_EQ_UINT(a.nparams, b.nparams);
+                ASSERT_EQ_UINT(a.allow, b.allow);
+                for (unsigned j = 0; j < a.nparams; j++) {
+                    ASSERT_EQ_UINT(a.params[j].offset, b.params[j].offset);
+                    ASSERT_EQ_UINT(a.params[j].length, b.params[j].length);
+                }
+                rtm_result c;
+                rtm__adaptive_match_counted(r->impl, m, paths[i], lens[i], 0, &c, &visits);
+                ASSERT_LE_UINT(visits, st.nodes);
+            }
+        }
+        ASSERT_TRUE(ad_step_all(r, 0.0, 1.0, true, 0) >= 0);
+        ad_assert_invariants(r);
+        ASSERT_EQ_UINT(ad_sub_info(r, 0).encoding, RTM__ADAPTIVE_PACKED);
+    }
+    rtm_free(r);
+    rtm_free(ref);
+    free(deep);
+    free(deep_p);
+    free(lpath);
+}
+
+TEST(adaptive, each_node_visited_at_most_once)
+{
+    for (size_t c = 0; c < rt_ncases; c++) {
+        char routes[1024], req[1024], err[512];
+        rtm__table t;
+        rt_case_routes(&rt_cases[c], routes, sizeof routes);
+        if (rtm__table_read(&t, routes, err, sizeof err) != 0)
+            RTM_TEST_FAIL("%s", err);
+        rt_reqs q;
+        ad_reqs(&q, &t, rt_spec_file(rt_cases[c].name, "req", req, sizeof req), 3);
+        rtm_router *r = ad_new(0, NULL);
+        rtm__table_add(r, &t, NULL, rt_cases[c].name, NULL);
+        rtm_test_set_context(rt_cases[c].name);
+        for (int pass = 0; pass < 2; pass++) {
+            rtm_stats st;
+            rtm_get_stats(r, &st);
+            for (size_t i = 0; i < q.n; i++) {
+                if (!q.v[i].len || q.v[i].path[0] != '/')
+                    continue; /* the facade never passes these on */
+                for (unsigned fl = 0; fl < 2; fl++) {
+                    rtm_result res;
+                    size_t v = 0;
+                    rtm__adaptive_match_counted(r->impl, q.v[i].method, q.v[i].path, q.v[i].len, fl,
+                                                &res, &v);
+                    if (v > st.nodes)
+                        RTM_TEST_FAIL("%zu visits > %zu nodes", v, st.nodes);
+                }
+            }
+            RTM_TEST_PASS();
+            ASSERT_TRUE(ad_step_all(r, 0.0, 1.0, false, 0) >= 0);
+        }
+        rtm_test_set_context(NULL);
+        rtm_free(r);
+        rt_reqs_free(&q);
+        rtm__table_free(&t);
+    }
+}
