@@ -141,3 +141,10 @@ void rtm__result_found(rtm_result *res, const rtm__route *rt, const size_t *caps
         r += n;
     }
 }
+
+int rtm__result_miss(rtm_result *res, unsigned allow)
+{
+    res->status = allow ? RTM_METHOD_NOT_ALLOWED : RTM_NOT_FOUND;
+    res->allow = allow;
+    return res->status;
+}

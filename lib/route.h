@@ -94,4 +94,9 @@ size_t rtm__leaf_size(unsigned n);
  * length for each of its params. */
 void rtm__result_found(rtm_result *res, const rtm__route *rt, const size_t *caps);
 
+/* Fill res for a lookup without a candidate: 405 with `allow` (the OR of the
+ * masks of every leaf matching the path) when it is non-zero, else 404.
+ * Returns the status. */
+int rtm__result_miss(rtm_result *res, unsigned allow);
+
 #endif

@@ -674,13 +674,7 @@ found:
     return RTM_FOUND;
 
 done:
-    if (allow) {
-        res->status = RTM_METHOD_NOT_ALLOWED;
-        res->allow = allow;
-        return RTM_METHOD_NOT_ALLOWED;
-    }
-    res->status = RTM_NOT_FOUND;
-    return RTM_NOT_FOUND;
+    return rtm__result_miss(res, allow);
 }
 
 #ifdef RTM_DEBUG_VISITS

@@ -137,13 +137,7 @@ int rtm__reference_match(const rtm__impl *impl, unsigned method, const char *pat
         rtm__result_found(res, best_route, best_caps);
         return RTM_FOUND;
     }
-    if (allow) {
-        res->status = RTM_METHOD_NOT_ALLOWED;
-        res->allow = allow;
-        return RTM_METHOD_NOT_ALLOWED;
-    }
-    res->status = RTM_NOT_FOUND;
-    return RTM_NOT_FOUND;
+    return rtm__result_miss(res, allow);
 }
 
 /* ---- Building ---- */

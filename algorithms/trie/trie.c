@@ -812,13 +812,7 @@ static TRIE_INLINE int trie_match_generic(const rtm__impl *impl, unsigned method
         rtm__result_found(res, rt, caps);
         return RTM_FOUND;
     }
-    if (allow) {
-        res->status = RTM_METHOD_NOT_ALLOWED;
-        res->allow = allow;
-        return RTM_METHOD_NOT_ALLOWED;
-    }
-    res->status = RTM_NOT_FOUND;
-    return RTM_NOT_FOUND;
+    return rtm__result_miss(res, allow);
 }
 
 #ifdef RTM_DEBUG_VISITS
