@@ -91,7 +91,7 @@ typedef enum rtm_pattern_error {
     RTM_PAT_DUPLICATE_NAME = 4,    /**< a parameter name used twice in one route */
     RTM_PAT_CATCHALL_NOT_LAST = 5, /**< {*x} that is not the whole last segment */
     RTM_PAT_UNTERMINATED = 6,      /**< '{' without its '}' */
-    RTM_PAT_STRAY_BRACE = 7,       /**< '}' (or '{' inside a name) in static text */
+    RTM_PAT_STRAY_BRACE = 7,       /**< '}' in static text */
     RTM_PAT_EMPTY_NAME = 8,        /**< {} or {*} or a bare ':' / '*' */
     RTM_PAT_BAD_NAME_BYTE = 9,     /**< name byte is / { } *, control, space or DEL */
     RTM_PAT_NAME_TOO_LONG = 10,    /**< name longer than RTM_MAX_PARAM_NAME */

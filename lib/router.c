@@ -138,6 +138,14 @@ static void diag_clear(rtm_diag *diag)
         memset(diag, 0, sizeof *diag);
 }
 
+/* Every failing writer call leaves its error in diag, whichever layer failed. */
+static int diag_ensure(rtm_diag *diag, int rc)
+{
+    if (rc != 0 && diag && diag->err == 0)
+        rtm__diag_set(diag, rc, 0, 0, "%s", rtm_strerror(rc));
+    return rc;
+}
+
 static int check_methods(unsigned methods, rtm_diag *diag)
 {
     if (methods == 0 || (methods & ~(RTM_METHODS_ALL_NAMED | RTM_METHODS_ANY)))
@@ -177,7 +185,7 @@ int rtm_add(rtm_router *r, unsigned methods, const char *pattern, size_t len, ui
             rtm__route_free(&r->alloc, recs[i]);
     }
     rtm__pattern_release(&r->alloc, &p);
-    return rc;
+    return diag_ensure(diag, rc);
 }
 
 int rtm_remove(rtm_router *r, unsigned methods, const char *pattern, size_t len, rtm_diag *diag)
@@ -195,7 +203,7 @@ int rtm_remove(rtm_router *r, unsigned methods, const char *pattern, size_t len,
     if (rc == 0)
         r->nroutes -= (size_t)__builtin_popcount(methods);
     rtm__pattern_release(&r->alloc, &p);
-    return rc;
+    return diag_ensure(diag, rc);
 }
 
 /* ---- Matching ---- */

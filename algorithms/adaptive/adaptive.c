@@ -1,0 +1,1426 @@
+/* SPDX-License-Identifier: MIT */
+/* The adaptive matcher: lookup, insert, remove, life cycle and figures. The
+ * encodings' builders and the policy live in reshape.c, the sampling
+ * statistics in sketch.c. Pattern parsing, ranking, mixed segments and
+ * leaves come from lib/ (pattern.h, segment.h, route.h), so the answers equal
+ * every other algorithm's by construction.
+ *
+ * ---- The tree ----
+ *
+ * One node per path segment, as in the trie algorithm: the children of a
+ * node are the alternatives for the next segment, tried in SPEC rank order
+ * (the static child that equals the segment, then mixed children by
+ * rtm__seg_rank, then "{}", then "{*}"). The root's children are the
+ * *subtree roots* (depth 1). Each subtree root is a trie node whose `body`
+ * holds its descendants in one of two encodings:
+ *
+ *     root (trie) --+-- "repos" (trie node, ad_sub) --body--> TRIE (ad_kids, ad_tnodes)
+ *                   +-- "users" (trie node, ad_sub) --body--> PACKED (one ad_block)
+ *                   +-- "{}"    (trie node, ad_sub) --body--> 0 (no children)
+ *
+ * TRIE: pointer nodes, one allocation per node plus one exactly-sized child
+ * array; inserts and removes are local. PACKED: the whole subtree in one
+ * allocation, built by a reshape:
+ *
+ *     ad_block  +--------+---------------+---------+---------+-------+------+--------+
+ *               | header | nodes[n]      | routes  | leaves  | heat  | hidx | labels |
+ *               +--------+---------------+---------+---------+-------+------+--------+
+ *     ad_pnode (40 B): routes | mask | nroutes | parent | first | nkids | nstatic |
+ *                      label | hidx | label_len | seg1_len | kind | first_param |
+ *                      nparams | hbits
+ *   (routes: the node's leaf copied inline, its records in blk->routes, so a
+ *   lookup never touches the separately allocated rtm__leaf)
+ *
+ * - node 0 stands for the subtree root (its children are the root's);
+ * - the children of a node are contiguous, statics first in decreasing
+ *   sampled heat ("hot children first": at most one static child can match
+ *   a segment, so their order is free), then the others in rank order;
+ * - groups are laid out depth-first, hottest child first, so the hot path
+ *   of a lookup is a run of consecutive groups (few cache lines);
+ * - a chain of static nodes without a leaf and with one static child is
+ *   merged into one node whose label spans several segments ("api/v1");
+ * - a node with more than AD_LINEAR_MAX static children gets a hash index
+ *   (hidx: ad_hash of the first segment, linear probing, at most half full);
+ *   smaller groups are scanned hot-first. Trie child arrays get the same
+ *   index, so the root's static fan-out (1,300 on the corpus) costs one
+ *   probe, not a binary search.
+ *
+ * Before and after a reshape of "users" (sampled heat in brackets):
+ *
+ *     trie:    users --+-- "new" [2]
+ *                      +-- "{}" [90] --+-- "edit" [1]     statics by (length, bytes)
+ *                                      +-- "ping" [80]
+ *     packed:  index    0        1     2     3      4
+ *                       (users)  new   {}    ping   edit
+ *              group(0) = [1, 3): statics first, then "{}"
+ *              group(2) = [3, 5): the hot "ping" before "edit"
+ *
+ * ---- Invariants (checked by rtm__adaptive_check) ----
+ *
+ * 1. Trie children: child[0, nstatic) static, strictly increasing by
+ *    (length, bytes); then mixed strictly increasing by rtm__seg_rank; at
+ *    most one "{}" and one "{*}", in that order. child->parent is the node,
+ *    child->idx its position. A group of more than AD_LINEAR_MAX statics
+ *    has a hash index holding each of them.
+ * 2. Exactly the depth-1 nodes have an ad_sub; only they may be packed.
+ * 3. first_param of a child = parent's first_param + parent's nparams.
+ * 4. No dead nodes: every non-root node has a leaf or a child; "{*}" nodes
+ *    have a leaf and no child.
+ * 5. Packed: node i > 0 has parent < i and lies in its parent's group; a
+ *    group's statics come first; a merged label has no leaf-less interior
+ *    segment (by construction); every static child of a large group is in
+ *    its hash index, reachable by linear probing from its hash.
+ * 6. nnodes = trie nodes (root included) + packed nodes (node 0 excluded).
+ *
+ * ---- Lookup: an iterative depth-first search, no stack ----
+ *
+ * State: current node, the end `e` of its segment in the path, and the next
+ * child position `i`. A child that matches is entered: if its segment ends
+ * the path its leaf is checked, else the search descends. When a node's
+ * children are exhausted the search backtracks: the parent is a pointer
+ * (trie) or an index (packed), the parent's segment ends one byte before the
+ * node's segment starts (static: end - label_len; otherwise scan back to
+ * the previous '/'), and the position to resume is fixed by the node's kind
+ * and position. The first leaf whose rtm__leaf_pick() accepts the method is
+ * the answer (DFS in rank order is SPEC's left-to-right ranking); when none
+ * does, the search has seen every matching leaf and ORs their masks into
+ * the 405 set. Captures go to caps[first_param ...], so the winner's
+ * captures are in place when it is found. RTM__MATCH_ADD_SLASH treats the
+ * path as len + 1 bytes whose last one is '/'.
+ *
+ * Entering a subtree root loads its body once (acquire) and keeps it in a
+ * local for the whole visit: a reshape that publishes a new body meanwhile
+ * is not seen by this lookup, which finishes on the old encoding (kept alive
+ * by the epoch, below). Backtracking out of a packed subtree returns to the
+ * trie search at the root's next child.
+ *
+ * Complexity: each node is entered at most once (a DFS of a tree; a merged
+ * packed node counts once); the work at a node is one memchr for the segment
+ * end, a binary search or a short scan of the statics, one rtm__mixed_match
+ * per mixed child, and one backwards scan on backtrack, each O(segment
+ * length). Memory: caps[64] and a few words on the C stack, whatever the
+ * depth of the path (100,000 segments) or of the routes (65,535 bytes).
+ *
+ * ---- Concurrency ----
+ *
+ * - rtm_match runs inside an epoch read section (lib/epoch.h): it never
+ *   locks or allocates, and every encoding it can reach stays allocated
+ *   until it leaves. The policy thread builds a new encoding privately,
+ *   publishes it with one release store of the subtree root's body (pairs
+ *   with the acquire load above), and retires the old one to the limbo list,
+ *   freed after a grace period (epoch.c has the argument).
+ * - rtm_add / rtm_remove / rtm_free and the policy tick hold the router's
+ *   mutex, so the policy never races with a writer. Writers run with
+ *   lookups quiesced (public threading contract), so they modify the trie
+ *   in place, free directly, and empty the limbo list.
+ * - A packed subtree goes back to the trie encoding only when an insert or
+ *   remove touches it below its root: the writer expands it privately, then
+ *   applies the change; the policy may pack it again later. The policy never
+ *   expands a subtree on its own.
+ * - Sampling: one lookup in K per thread (a thread-local countdown, no
+ *   shared counter) takes the instrumented variant, which records in each
+ *   subtree it enters the lookup, the first edge taken out of the subtree
+ *   root (sketch), node heat, and misses (counter deltas or the cache
+ *   model). Unsampled lookups write nothing shared. */
+#include "adaptive.h"
+
+#include <string.h>
+
+#include "adaptive_internal.h" /* ad_tnode, ad_kids, ad_block, ad_sub, helpers */
+#include "metrics.h"           /* rtm__metrics_read, rtm__cachemodel_touch, rtm__metrics_init */
+#include "segment.h"           /* rtm__seg_rank, rtm__mixed_match */
+
+#define AD_INLINE static inline __attribute__((always_inline))
+
+/* ---- Nodes ---- */
+
+ad_tnode *ad_tnode_new(rtm__alloc *a, unsigned kind, const char *label, uint32_t len,
+                       unsigned first_param, unsigned nparams)
+{
+    ad_tnode *n = rtm__malloc(a, sizeof(ad_tnode) + len);
+    if (!n)
+        return NULL;
+    atomic_init(&n->body, 0);
+    n->parent = NULL;
+    n->leaf = NULL;
+    n->sub = NULL;
+    atomic_init(&n->heat, 0);
+    n->idx = 0;
+    n->label_len = len;
+    n->kind = (uint8_t)kind;
+    n->first_param = (uint8_t)first_param;
+    n->nparams = (uint8_t)nparams;
+    if (len)
+        memcpy(n->label, label, len);
+    return n;
+}
+
+static void tnode_free(rtm__alloc *a, ad_tnode *n)
+{
+    if (n->sub)
+        rtm__free(a, n->sub, sizeof *n->sub);
+    rtm__free(a, n, sizeof(ad_tnode) + n->label_len);
+}
+
+ad_kids *ad_kids_alloc(rtm__alloc *a, uint32_t n, uint32_t nstatic)
+{
+    ad_kids *k = rtm__calloc(a, ad_kids_bytes(n, nstatic));
+    if (k) {
+        k->n = n;
+        k->nstatic = nstatic;
+        k->hbits = ad_hbits(nstatic);
+    }
+    return k;
+}
+
+void ad_kids_index(ad_kids *k)
+{
+    if (!k->hbits)
+        return;
+    uint32_t *tab = ad_kids_table(k), mask = (1u << k->hbits) - 1;
+    memset(tab, 0, ((size_t)mask + 1) * sizeof *tab);
+    for (uint32_t j = 0; j < k->nstatic; j++) {
+        const ad_tnode *c = k->child[j];
+        uint32_t h = (uint32_t)ad_hash(c->label, c->label_len) & mask;
+        while (tab[h])
+            h = (h + 1) & mask;
+        tab[h] = j + 1;
+    }
+}
+
+void ad_kids_free(rtm__alloc *a, ad_kids *k)
+{
+    if (k)
+        rtm__free(a, k, ad_kids_bytes(k->n, k->nstatic));
+}
+
+/* Free what node x owns itself (child array or packed block, leaf when
+ * `leaves`, sub record) and the node. Returns the nodes freed. */
+static size_t node_free_self(rtm__impl *impl, ad_tnode *x, bool leaves)
+{
+    size_t freed = 1;
+    uintptr_t body = atomic_load_explicit(&x->body, memory_order_relaxed);
+    if (body & AD_PACKED) {
+        ad_block *blk = (ad_block *)(body & ~AD_PACKED);
+        freed += blk->nnodes - 1;
+        ad_block_free(impl, blk, leaves);
+    } else if (body) {
+        ad_kids_free(impl->a, (ad_kids *)body);
+    }
+    if (leaves && x->leaf)
+        rtm__leaf_free_all(impl->a, x->leaf);
+    tnode_free(impl->a, x);
+    return freed;
+}
+
+/* The first non-NULL trie child of x at or after position `from`, or NULL. */
+static ad_tnode *first_child_from(const ad_tnode *x, uint32_t from)
+{
+    uintptr_t body = atomic_load_explicit(&x->body, memory_order_relaxed);
+    if (!body || (body & AD_PACKED))
+        return NULL;
+    const ad_kids *k = (const ad_kids *)body;
+    for (uint32_t i = from; i < k->n; i++) {
+        if (k->child[i])
+            return k->child[i];
+    }
+    return NULL;
+}
+
+/* Go down first children to a node with no trie child left to visit. */
+static ad_tnode *descend_first(ad_tnode *x)
+{
+    ad_tnode *c;
+    while ((c = first_child_from(x, 0)) != NULL)
+        x = c;
+    return x;
+}
+
+size_t ad_free_subtree(rtm__impl *impl, ad_tnode *top, bool leaves)
+{
+    /* Post-order by parent pointers: a node is freed after its children,
+     * the next sibling is found from the node's idx before it is freed. */
+    size_t freed = 0;
+    ad_tnode *x = descend_first(top);
+    for (;;) {
+        ad_tnode *p = x == top ? NULL : x->parent;
+        uint32_t next = x->idx + 1;
+        freed += node_free_self(impl, x, leaves);
+        if (!p)
+            return freed;
+        ad_tnode *sib = first_child_from(p, next);
+        x = sib ? descend_first(sib) : p;
+    }
+}
+
+size_t ad_free_kids(rtm__impl *impl, ad_kids *kids, bool leaves)
+{
+    size_t freed = 0;
+    if (!kids)
+        return 0;
+    for (uint32_t i = 0; i < kids->n; i++) {
+        if (kids->child[i])
+            freed += ad_free_subtree(impl, kids->child[i], leaves);
+    }
+    ad_kids_free(impl->a, kids);
+    return freed;
+}
+
+int ad_child_cmp(unsigned ak, const char *a, size_t al, unsigned bk, const char *b, size_t bl)
+{
+    if (ak != bk)
+        return ak < bk ? -1 : 1;
+    if (ak == RTM__SEG_STATIC) {
+        if (al != bl)
+            return al < bl ? -1 : 1;
+        return memcmp(a, b, al);
+    }
+    return rtm__seg_rank(ak, a, al, bk, b, bl);
+}
+
+/* ---- Lookup ---- */
+
+/* Per-lookup state, on the caller's stack. */
+typedef struct ad_walk {
+    const char *path;                /* the request path (never copied) */
+    size_t len;                      /* its bytes */
+    size_t vlen;                     /* len, or len + 1 with the virtual '/' */
+    unsigned method;                 /* rtm_method */
+    unsigned allow;                  /* OR of matching leaves' masks (405) */
+    size_t visits;                   /* nodes entered */
+    ad_sub *sub;                     /* sampled: subtree being walked, or NULL */
+    uint32_t misses;                 /* sampled: misses in it (model) */
+    uintptr_t last_line;             /* sampled: the model line touched last */
+    uint64_t perf0;                  /* sampled: counter when it was entered (perf) */
+    int perf;                        /* sampled: 1 = counters, 0 = model */
+    bool token_pending;              /* sampled: its first edge not yet recorded */
+    size_t caps[2 * RTM_MAX_PARAMS]; /* (offset, length) per param slot */
+} ad_walk;
+
+static _Thread_local uint32_t ad_countdown; /* lookups left before the next sampled one */
+#ifdef RTM_DEBUG_VISITS
+static _Thread_local size_t ad_last_visits;
+
+size_t rtm__adaptive_last_visits(void)
+{
+    return ad_last_visits;
+}
+#endif
+
+/* 8 bytes from p, unaligned (one load). */
+AD_INLINE uint64_t load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* a[0, n) == b[0, n) for the short strings of paths, inline: overlapping
+ * word compares up to 16 bytes, memcmp beyond. Reads nothing outside. */
+AD_INLINE bool bytes_eq(const char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        if (n > 16)
+            return memcmp(a, b, n) == 0;
+        return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8);
+    }
+    if (n >= 4) {
+        uint32_t x, y, x2, y2;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        memcpy(&x2, a + n - 4, 4);
+        memcpy(&y2, b + n - 4, 4);
+        return x == y && x2 == y2;
+    }
+    return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+}
+
+/* End of the segment that starts at a (a <= vlen): the next '/' (real, or
+ * the virtual one at len), or a itself once past the real bytes. Eight
+ * bytes at a time (a zero-byte test on the bytes xor '/'), inline. */
+AD_INLINE size_t seg_end(const ad_walk *w, size_t a)
+{
+    if (a >= w->len)
+        return a;
+    const char *p = w->path;
+    size_t i = a, n = w->len;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (i + 8 <= n) {
+        uint64_t v = load8(p + i) ^ 0x2F2F2F2F2F2F2F2Full;
+        uint64_t z = (v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull;
+        if (z) /* the lowest flagged byte is always a real '/' */
+            return i + ((unsigned)__builtin_ctzll(z) >> 3);
+        i += 8;
+    }
+#endif
+    while (i < n && p[i] != '/')
+        i++;
+    return i;
+}
+
+/* Start of the one-segment node whose segment ends at e (scan back). */
+AD_INLINE size_t seg_start_scan(const ad_walk *w, size_t e)
+{
+    size_t q = e;
+    while (q > 0 && w->path[q - 1] != '/')
+        q--;
+    return q;
+}
+
+/* Sampled lookups in model mode: count the lines of [p, p + n) that miss.
+ * The line touched just before is skipped (it is the most recently used:
+ * always a hit), which halves the model's work on a lookup. */
+AD_INLINE void touch(ad_walk *w, const bool sampled, const void *p, size_t n)
+{
+#ifdef AD_ABLATE_TOUCH
+    return;
+#endif
+    if (!sampled || !w->sub || w->perf || n == 0)
+        return;
+    uintptr_t l = (uintptr_t)p / RTM__CACHEMODEL_LINE;
+    uintptr_t last = ((uintptr_t)p + n - 1) / RTM__CACHEMODEL_LINE;
+    for (; l <= last; l++) {
+        if (l != w->last_line) {
+            w->misses += rtm__cachemodel_line(l);
+            w->last_line = l;
+        }
+    }
+}
+
+AD_INLINE void sub_enter(ad_walk *w, ad_sub *s)
+{
+    w->sub = s;
+    w->misses = 0;
+    w->token_pending = true;
+    ad_counter_add(&s->lookups, 1);
+    if (w->perf && !rtm__metrics_read(&w->perf0))
+        w->perf0 = UINT64_MAX;
+}
+
+AD_INLINE void sub_leave(ad_walk *w)
+{
+    ad_sub *s = w->sub;
+    if (!s)
+        return;
+    uint32_t m = w->misses;
+    if (w->perf) {
+        uint64_t now;
+        m = 0;
+        if (w->perf0 != UINT64_MAX && rtm__metrics_read(&now) && now >= w->perf0)
+            m = (uint32_t)(now - w->perf0);
+    }
+    if (m)
+        ad_counter_add(&s->misses, m);
+    w->sub = NULL;
+}
+
+/* Try a non-static child (mixed, param, catch-all) on segment [a, b); on a
+ * match write its captures and the end of what it consumed. */
+AD_INLINE bool try_other(ad_walk *w, unsigned kind, const char *label, size_t label_len,
+                         unsigned fp, size_t a, size_t b, size_t *cend)
+{
+    size_t *caps = w->caps + 2 * fp;
+    switch (kind) {
+    case RTM__SEG_MIXED:
+        /* captures relative to the segment: the caller rebases them */
+        if (b <= a || !rtm__mixed_match(label, label_len, w->path + a, b - a, caps))
+            return false;
+        *cend = b;
+        return true;
+    case RTM__SEG_PARAM:
+        if (b <= a)
+            return false;
+        caps[0] = a;
+        caps[1] = b - a;
+        *cend = b;
+        return true;
+    default: /* RTM__SEG_CATCHALL */
+        if (w->vlen <= a)
+            return false;
+        caps[0] = a;
+        caps[1] = w->vlen - a;
+        *cend = w->vlen;
+        return true;
+    }
+}
+
+/* Mixed captures come back relative to the segment start: rebase them. */
+AD_INLINE void rebase_caps(ad_walk *w, unsigned fp, unsigned np, size_t a)
+{
+    for (unsigned j = 0; j < np; j++)
+        w->caps[2 * (fp + j)] += a;
+}
+
+/* Leaf check at a node whose segment ends the path. Returns RTM_FOUND with
+ * res filled, or 0 (allow updated). */
+AD_INLINE int leaf_check(ad_walk *w, const rtm__leaf *lf, rtm_result *res, const bool add_slash)
+{
+    if (!lf)
+        return 0;
+    const rtm__route *rt = rtm__leaf_pick(lf, w->method);
+    if (!rt) {
+        w->allow |= lf->mask;
+        return 0;
+    }
+    if (add_slash) {
+        res->status = RTM_FOUND; /* only the status counts in probe mode */
+        return RTM_FOUND;
+    }
+    rtm__result_found(res, rt, w->caps);
+    return RTM_FOUND;
+}
+
+/* Does the static label lab[0, n) (maybe several segments) match the path
+ * at a, ending on a segment boundary? */
+AD_INLINE bool label_at(const ad_walk *w, size_t a, const char *lab, size_t n, const bool add_slash)
+{
+    size_t e = a + n;
+    if (e > w->vlen)
+        return false;
+    size_t real = n;
+    if (add_slash && a <= w->len && e > w->len) {
+        /* the label covers position len, the virtual '/': its last byte */
+        if (lab[n - 1] != '/')
+            return false;
+        real = n - 1;
+    }
+    if (!bytes_eq(w->path + a, lab, real))
+        return false;
+    return e == w->vlen || e == w->len || w->path[e] == '/';
+}
+
+/* Packed: the static child of node xp matching the path at a, or AD_NONE;
+ * *cend gets the end of its (maybe multi-segment) label. A small group is
+ * scanned hot-first comparing whole labels (siblings differ in their first
+ * segment, so at most one matches and no segment end is needed); a large
+ * one is looked up in its hash index by first segment, which needs the
+ * segment end (*b, computed here when still unknown: SIZE_MAX). */
+AD_INLINE uint32_t packed_static(ad_walk *w, const ad_block *blk, const ad_pnode *xp, size_t a,
+                                 size_t *b, size_t *cend, const bool add_slash, const bool sampled)
+{
+    const ad_pnode *nd = blk->nodes;
+    if (xp->hidx == AD_NONE) {
+        for (uint32_t k = 0; k < xp->nstatic; k++) {
+            const ad_pnode *t = &nd[xp->first + k];
+            touch(w, sampled, t, sizeof *t);
+            if (a + t->label_len > w->vlen)
+                continue;
+            touch(w, sampled, blk->labels + t->label, t->label_len);
+            if (label_at(w, a, blk->labels + t->label, t->label_len, add_slash)) {
+                *cend = a + t->label_len;
+                return xp->first + k;
+            }
+        }
+        return AD_NONE;
+    }
+    if (*b == SIZE_MAX)
+        *b = seg_end(w, a);
+    size_t sl = *b - a;
+    const uint32_t *tab = blk->hidx + xp->hidx;
+    uint32_t mask = (1u << xp->hbits) - 1, hit = AD_NONE, e;
+    uint32_t h = (uint32_t)ad_hash(w->path + a, sl) & mask;
+    for (; (e = tab[h]) != 0; h = (h + 1) & mask) {
+        const ad_pnode *t = &nd[xp->first + e - 1];
+        touch(w, sampled, &tab[h], sizeof tab[h]);
+        touch(w, sampled, t, sizeof *t);
+        if (t->seg1_len == sl) {
+            touch(w, sampled, blk->labels + t->label, sl);
+            if (bytes_eq(blk->labels + t->label, w->path + a, sl)) {
+                hit = xp->first + e - 1;
+                break;
+            }
+        }
+    }
+    if (hit == AD_NONE)
+        return AD_NONE;
+    const ad_pnode *t = &nd[hit];
+    if (t->label_len != t->seg1_len) {
+        /* merged chain: the rest of the label must follow */
+        touch(w, sampled, blk->labels + t->label, t->label_len);
+        if (!label_at(w, a, blk->labels + t->label, t->label_len, add_slash))
+            return AD_NONE;
+    }
+    *cend = a + t->label_len;
+    return hit;
+}
+
+/* Leaf check on a packed node's inline leaf copy (as rtm__leaf_pick on
+ * the leaf itself). Returns RTM_FOUND with res filled, or 0. */
+AD_INLINE int packed_leaf(ad_walk *w, const ad_block *blk, const ad_pnode *cp, rtm_result *res,
+                          const bool add_slash, const bool sampled)
+{
+    unsigned bit = 1u << w->method, mask = cp->mask;
+    if (!(mask & bit)) {
+        if (!(mask & RTM_METHODS_ANY)) {
+            w->allow |= mask;
+            return 0;
+        }
+        bit = RTM_METHODS_ANY;
+    }
+    if (add_slash) {
+        res->status = RTM_FOUND; /* only the status counts in probe mode */
+        return RTM_FOUND;
+    }
+    /* popcount of the (at most ten) lower bits, without a libgcc call */
+    unsigned below = mask & (bit - 1u), idx = 0;
+    for (; below; below &= below - 1u)
+        idx++;
+    const rtm__route *const *rp = &blk->routes[cp->routes + idx];
+    touch(w, sampled, rp, sizeof *rp);
+    rtm__result_found(res, *rp, w->caps);
+    return RTM_FOUND;
+}
+
+/* The packed part of a lookup: DFS of the block below the subtree root
+ * whose segment ends at e0. Returns RTM_FOUND (res filled) or 0. */
+AD_INLINE int walk_packed(ad_walk *w, const ad_block *blk, size_t e0, rtm_result *res,
+                          const bool add_slash, const bool sampled, const bool count)
+{
+    const ad_pnode *nd = blk->nodes;
+    uint32_t x = 0, i = 0;
+    size_t e = e0;
+    for (;;) {
+        const ad_pnode *xp = &nd[x];
+        uint32_t c = AD_NONE;
+        size_t cend = 0;
+        if (xp->nkids && e < w->vlen) {
+            size_t a = e + 1, b = SIZE_MAX; /* segment end, when needed */
+            if (i < xp->nstatic) {
+                c = packed_static(w, blk, xp, a, &b, &cend, add_slash, sampled);
+                i = xp->nstatic;
+            }
+            if (c == AD_NONE && i < xp->nkids && b == SIZE_MAX)
+                b = seg_end(w, a);
+            while (c == AD_NONE && i < xp->nkids) {
+                const ad_pnode *t = &nd[xp->first + i];
+                touch(w, sampled, t, sizeof *t);
+                if (t->kind == RTM__SEG_MIXED)
+                    touch(w, sampled, blk->labels + t->label, t->label_len);
+                i++;
+                if (try_other(w, t->kind, blk->labels + t->label, t->label_len, t->first_param, a,
+                              b, &cend)) {
+                    if (t->kind == RTM__SEG_MIXED)
+                        rebase_caps(w, t->first_param, t->nparams, a);
+                    c = xp->first + i - 1;
+                }
+            }
+        }
+        if (c != AD_NONE) {
+            const ad_pnode *cp = &nd[c];
+            if (count)
+                w->visits++;
+            if (sampled) {
+                ad_counter_add(&blk->heat[c], 1);
+                if (x == 0 && w->token_pending && w->sub) {
+                    w->token_pending = false;
+                    ad_sketch_add(w->sub, ad_token_hash(blk->labels + cp->label, cp->seg1_len));
+                }
+            }
+            if (cend == w->vlen) {
+                if (cp->mask && packed_leaf(w, blk, cp, res, add_slash, sampled) == RTM_FOUND)
+                    return RTM_FOUND;
+            } else if (cp->nkids) {
+                x = c;
+                e = cend;
+                i = 0;
+            }
+            continue;
+        }
+        if (x == 0)
+            return 0;
+        const ad_pnode *pp = &nd[xp->parent];
+        i = xp->kind == RTM__SEG_STATIC ? pp->nstatic : x - pp->first + 1;
+        e = (xp->kind == RTM__SEG_STATIC ? e - xp->label_len : seg_start_scan(w, e)) - 1;
+        x = xp->parent;
+    }
+}
+
+/* Trie: the static child equal to segment seg[0, n): hash index for a
+ * large group, else binary search by (length, bytes). */
+AD_INLINE const ad_tnode *trie_static(ad_walk *w, const ad_kids *k, const char *seg, size_t n,
+                                      const bool sampled)
+{
+    if (k->hbits) {
+        const uint32_t *tab = ad_kids_table(k);
+        uint32_t mask = (1u << k->hbits) - 1;
+        uint32_t h = (uint32_t)ad_hash(seg, n) & mask, e;
+        for (; (e = tab[h]) != 0; h = (h + 1) & mask) {
+            const ad_tnode *t = k->child[e - 1];
+            touch(w, sampled, &tab[h], sizeof tab[h]);
+            touch(w, sampled, &k->child[e - 1], sizeof k->child[e - 1]);
+            touch(w, sampled, t, sizeof *t + (t->label_len < 64 ? t->label_len : 64));
+            if (t->label_len == n && bytes_eq(t->label, seg, n))
+                return t;
+        }
+        return NULL;
+    }
+    uint32_t lo = 0, hi = k->nstatic;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const ad_tnode *t = k->child[mid];
+        touch(w, sampled, &k->child[mid], sizeof k->child[mid]);
+        touch(w, sampled, t, sizeof *t + (t->label_len < 64 ? t->label_len : 64));
+        int c;
+        if (t->label_len != n)
+            c = t->label_len < n ? -1 : 1;
+        else if (bytes_eq(t->label, seg, n))
+            return t;
+        else
+            c = memcmp(t->label, seg, n);
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* The whole lookup: trie DFS from the root, packed DFS inside packed
+ * subtrees. Returns the status; res filled for 200 and 405. */
+AD_INLINE int walk(const rtm__impl *impl, ad_walk *w, rtm_result *res, const bool add_slash,
+                   const bool sampled, const bool count)
+{
+    const ad_tnode *root = impl->root;
+    const ad_tnode *x = root;
+    const ad_kids *kids = ad_kids_of(root);
+    const ad_tnode *R = NULL;    /* the subtree root being walked in trie encoding */
+    const ad_kids *rkids = NULL; /* its body, loaded once when entered */
+    size_t e = 0;
+    uint32_t i = 0;
+    if (count)
+        w->visits++;
+    for (;;) {
+        const ad_tnode *c = NULL;
+        size_t cend = 0;
+        if (kids && e < w->vlen) {
+            size_t a = e + 1, b = seg_end(w, a);
+            touch(w, sampled, kids, sizeof *kids);
+            if (i < kids->nstatic) {
+                c = trie_static(w, kids, w->path + a, b - a, sampled);
+                cend = b;
+                i = kids->nstatic;
+            }
+            while (!c && i < kids->n) {
+                const ad_tnode *t = kids->child[i++];
+                touch(w, sampled, t, sizeof *t + t->label_len);
+                if (try_other(w, t->kind, t->label, t->label_len, t->first_param, a, b, &cend)) {
+                    if (t->kind == RTM__SEG_MIXED)
+                        rebase_caps(w, t->first_param, t->nparams, a);
+                    c = t;
+                }
+            }
+        }
+        if (c) {
+            if (count)
+                w->visits++;
+            if (sampled) {
+                ad_counter_add((_Atomic uint32_t *)&c->heat, 1);
+                if (x == R && R && w->token_pending && w->sub) {
+                    w->token_pending = false;
+                    ad_sketch_add(w->sub, ad_token_hash(c->label, c->label_len));
+                }
+            }
+            if (cend == w->vlen) {
+                if (leaf_check(w, c->leaf, res, add_slash) == RTM_FOUND) {
+                    if (sampled)
+                        sub_leave(w);
+                    return RTM_FOUND;
+                }
+                continue;
+            }
+            if (c->sub) {
+                /* A subtree root: load its body once (pairs with the release
+                 * store that published it, reshape.c / writers). */
+                uintptr_t body = atomic_load_explicit(&c->body, memory_order_acquire);
+                if (!body)
+                    continue;
+                if (sampled)
+                    sub_enter(w, c->sub);
+                if (body & AD_PACKED) {
+                    int st = walk_packed(w, (const ad_block *)(body & ~AD_PACKED), cend, res,
+                                         add_slash, sampled, count);
+                    if (sampled)
+                        sub_leave(w);
+                    if (st == RTM_FOUND)
+                        return st;
+                    continue;
+                }
+                R = c;
+                rkids = (const ad_kids *)body;
+                x = c;
+                kids = rkids;
+                e = cend;
+                i = 0;
+                continue;
+            }
+            const ad_kids *ck = ad_kids_of(c);
+            if (ck) {
+                x = c;
+                kids = ck;
+                e = cend;
+                i = 0;
+            }
+            continue;
+        }
+        /* x's children are exhausted: back to its parent. */
+        if (x == root)
+            break;
+        const ad_tnode *p = x->parent;
+        if (x == R) {
+            R = NULL;
+            if (sampled)
+                sub_leave(w);
+        }
+        const ad_kids *pk = p == R ? rkids : ad_kids_of(p);
+        i = x->kind == RTM__SEG_STATIC ? pk->nstatic : x->idx + 1;
+        e = (x->kind == RTM__SEG_STATIC ? e - x->label_len : seg_start_scan(w, e)) - 1;
+        x = p;
+        kids = pk;
+    }
+    if (w->allow) {
+        res->status = RTM_METHOD_NOT_ALLOWED;
+        res->allow = w->allow;
+        return RTM_METHOD_NOT_ALLOWED;
+    }
+    res->status = RTM_NOT_FOUND;
+    return RTM_NOT_FOUND;
+}
+
+AD_INLINE void walk_init(ad_walk *w, const char *path, size_t len, unsigned method, bool add_slash)
+{
+    w->path = path;
+    w->len = len;
+    w->vlen = len + (add_slash ? 1 : 0);
+    w->method = method;
+    w->allow = 0;
+    w->visits = 0;
+    w->sub = NULL;
+    w->misses = 0;
+    w->last_line = 0;
+    w->perf0 = 0;
+    w->perf = 0;
+    w->token_pending = false;
+}
+
+#ifdef RTM_DEBUG_VISITS
+#define AD_COUNT true
+#else
+#define AD_COUNT false
+#endif
+
+int rtm__adaptive_match(const rtm__impl *impl, unsigned method, const char *path, size_t len,
+                        unsigned flags, rtm_result *res)
+{
+    ad_walk w;
+    int st;
+    rtm__epoch_rec *er = rtm__epoch_enter();
+    if (flags & RTM__MATCH_ADD_SLASH) {
+        walk_init(&w, path, len, method, true);
+        st = walk(impl, &w, res, true, false, AD_COUNT);
+    } else {
+        walk_init(&w, path, len, method, false);
+        /* The countdown is per thread, shared by every router the thread
+         * uses: one left over from a router with a larger K is cut short. */
+        uint32_t cd = ad_countdown;
+        if (__builtin_expect(cd > 1 && cd <= impl->sample_every, 1)) {
+            ad_countdown = cd - 1;
+            st = walk(impl, &w, res, false, false, AD_COUNT);
+        } else {
+            ad_countdown = impl->sample_every;
+            w.perf = impl->perf;
+            st = walk(impl, &w, res, false, true, AD_COUNT);
+        }
+    }
+    rtm__epoch_exit(er);
+#ifdef RTM_DEBUG_VISITS
+    ad_last_visits = w.visits;
+#endif
+    return st;
+}
+
+int rtm__adaptive_match_counted(const rtm__impl *impl, unsigned method, const char *path,
+                                size_t len, unsigned flags, rtm_result *res, size_t *visits)
+{
+    ad_walk w;
+    int st;
+    rtm__epoch_rec *er = rtm__epoch_enter();
+    if (flags & RTM__MATCH_ADD_SLASH) {
+        walk_init(&w, path, len, method, true);
+        st = walk(impl, &w, res, true, false, true);
+    } else {
+        walk_init(&w, path, len, method, false);
+        st = walk(impl, &w, res, false, false, true);
+    }
+    rtm__epoch_exit(er);
+    if (visits)
+        *visits = w.visits;
+    return st;
+}
+
+/* ---- Insert and remove (writer calls, policy mutex held) ---- */
+
+/* Position of the child equal to (kind, label) in k, or -1 with *ins set to
+ * the position it would take. */
+static long kids_find(const ad_kids *k, unsigned kind, const char *lab, size_t len, uint32_t *ins)
+{
+    *ins = 0;
+    if (!k)
+        return -1;
+    if (kind == RTM__SEG_STATIC) {
+        uint32_t lo = 0, hi = k->nstatic;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            const ad_tnode *t = k->child[mid];
+            int c = ad_child_cmp(t->kind, t->label, t->label_len, kind, lab, len);
+            if (c == 0)
+                return (long)mid;
+            if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        *ins = lo;
+        return -1;
+    }
+    for (uint32_t j = k->nstatic; j < k->n; j++) {
+        const ad_tnode *t = k->child[j];
+        int c = ad_child_cmp(t->kind, t->label, t->label_len, kind, lab, len);
+        if (c == 0)
+            return (long)j;
+        if (c > 0) {
+            *ins = j;
+            return -1;
+        }
+    }
+    *ins = k->n;
+    return -1;
+}
+
+/* The children of x as a writer sees them: the private expansion when x is
+ * the subtree root being expanded, else its (trie) body. */
+static ad_kids *wkids(ad_tnode *x, const ad_tnode *R, ad_kids *exp)
+{
+    if (x == R && exp)
+        return exp;
+    uintptr_t body = atomic_load_explicit(&x->body, memory_order_relaxed);
+    return (body & AD_PACKED) ? NULL : (ad_kids *)body;
+}
+
+/* Expand R's packed body into a private trie (*exp) when it is packed. */
+static int expand_if_packed(rtm__impl *impl, ad_tnode *R, ad_kids **exp, size_t *expn)
+{
+    uintptr_t body = atomic_load_explicit(&R->body, memory_order_relaxed);
+    if (*exp || !(body & AD_PACKED))
+        return 0;
+    return ad_expand(impl, (const ad_block *)(body & ~AD_PACKED), R, exp, expn);
+}
+
+/* Commit a private expansion: it becomes R's body, the block is freed (no
+ * lookup runs during a writer call). */
+static void publish_expansion(rtm__impl *impl, ad_tnode *R, ad_kids *exp, size_t expn)
+{
+    uintptr_t body = atomic_load_explicit(&R->body, memory_order_relaxed);
+    ad_block *old = (ad_block *)(body & ~AD_PACKED);
+    /* pairs with the acquire load of a subtree root's body in walk() */
+    atomic_store_explicit(&R->body, (uintptr_t)exp, memory_order_release);
+    impl->nnodes = impl->nnodes - (old->nnodes - 1) + expn;
+    R->sub->nodes = expn;
+    ad_block_free(impl, old, false);
+}
+
+static int insert_locked(rtm__impl *impl, const rtm__pattern *p, rtm__route *const *routes,
+                         unsigned n, rtm_diag *diag)
+{
+    rtm__alloc *a = impl->a;
+    ad_tnode *x = impl->root, *R = NULL;
+    ad_kids *exp = NULL; /* private trie copy of R's packed body */
+    size_t expn = 0;
+    ad_tnode *top = NULL, *bot = NULL; /* the new chain of nodes */
+    size_t chain = 0;
+    ad_kids *newk = NULL;
+    rtm__leaf *newleaf = NULL;
+    uint32_t ins = 0, d;
+    int rc = RTM_ENOMEM;
+
+    /* 1. Walk the existing nodes (expanding R privately when packed). */
+    for (d = 0; d < p->nsegs; d++) {
+        const rtm__seg *sg = &p->segs[d];
+        if (x == R && (rc = expand_if_packed(impl, R, &exp, &expn)) != 0)
+            goto fail;
+        long f = kids_find(wkids(x, R, exp), sg->kind, p->shape + sg->off, sg->len, &ins);
+        if (f < 0)
+            break;
+        x = wkids(x, R, exp)->child[f];
+        if (d == 0)
+            R = x;
+    }
+    /* 2. Build the missing segments as a private chain. */
+    rc = RTM_ENOMEM;
+    for (uint32_t k = d; k < p->nsegs; k++) {
+        const rtm__seg *sg = &p->segs[k];
+        ad_tnode *nn =
+            ad_tnode_new(a, sg->kind, p->shape + sg->off, sg->len, sg->first_param, sg->nparams);
+        if (!nn)
+            goto fail;
+        if (k == 0 && !(nn->sub = rtm__calloc(a, sizeof *nn->sub))) {
+            tnode_free(a, nn);
+            goto fail;
+        }
+        if (bot) {
+            ad_kids *one = ad_kids_alloc(a, 1, nn->kind == RTM__SEG_STATIC);
+            if (!one) {
+                tnode_free(a, nn);
+                goto fail;
+            }
+            one->child[0] = nn;
+            nn->parent = bot;
+            atomic_store_explicit(&bot->body, (uintptr_t)one, memory_order_relaxed);
+        } else {
+            top = nn;
+        }
+        bot = nn;
+        chain++;
+    }
+    /* 3. x's new child array with the chain in rank position. */
+    if (top) {
+        const ad_kids *old = wkids(x, R, exp);
+        uint32_t on = old ? old->n : 0;
+        uint32_t ons = (old ? old->nstatic : 0) + (top->kind == RTM__SEG_STATIC);
+        if (!(newk = ad_kids_alloc(a, on + 1, ons)))
+            goto fail;
+        for (uint32_t j = 0, o = 0; j < on + 1; j++)
+            newk->child[j] = j == ins ? top : old->child[o++];
+        ad_kids_index(newk);
+    }
+    /* 4. The leaf (conflicts are found here). */
+    ad_tnode *target = bot ? bot : x;
+    if ((rc = rtm__leaf_with(a, target->leaf, routes, n, &newleaf, diag)) != 0)
+        goto fail;
+
+    /* Commit: nothing below can fail. */
+    if (exp)
+        publish_expansion(impl, R, exp, expn);
+    if (top) {
+        ad_kids *old = (ad_kids *)atomic_load_explicit(&x->body, memory_order_relaxed);
+        top->parent = x;
+        for (uint32_t j = ins; j < newk->n; j++)
+            newk->child[j]->idx = j;
+        atomic_store_explicit(&x->body, (uintptr_t)newk, memory_order_release);
+        ad_kids_free(a, old);
+        impl->nnodes += chain;
+        if (R)
+            R->sub->nodes += chain;
+        else
+            top->sub->nodes = chain - 1;
+    }
+    rtm__leaf *oldleaf = target->leaf;
+    target->leaf = newleaf;
+    rtm__leaf_free_shell(a, oldleaf);
+    return 0;
+
+fail:
+    ad_kids_free(a, newk);
+    if (top)
+        ad_free_subtree(impl, top, false);
+    if (exp)
+        ad_free_kids(impl, exp, false);
+    if (rc == RTM_ENOMEM)
+        rtm__diag_set(diag, RTM_ENOMEM, 0, 0, "out of memory");
+    return rc;
+}
+
+static int remove_locked(rtm__impl *impl, const rtm__pattern *p, unsigned methods, rtm_diag *diag)
+{
+    rtm__alloc *a = impl->a;
+    ad_tnode *root = impl->root, *x = root, *R = NULL;
+    ad_kids *exp = NULL, *newpk = NULL;
+    size_t expn = 0;
+    rtm__leaf *newleaf = NULL;
+    uint32_t ins;
+    int rc = 0;
+
+    for (uint32_t d = 0; d < p->nsegs; d++) {
+        const rtm__seg *sg = &p->segs[d];
+        if (x == R && (rc = expand_if_packed(impl, R, &exp, &expn)) != 0)
+            goto fail;
+        long f = kids_find(wkids(x, R, exp), sg->kind, p->shape + sg->off, sg->len, &ins);
+        if (f < 0) {
+            rc = rtm__diag_set(diag, RTM_ENOENT, 0, 0, "no route with this shape");
+            goto fail;
+        }
+        x = wkids(x, R, exp)->child[f];
+        if (d == 0)
+            R = x;
+    }
+    if (!x->leaf) {
+        rc = rtm__diag_set(diag, RTM_ENOENT, 0, 0, "no route with this shape");
+        goto fail;
+    }
+    if ((rc = rtm__leaf_without(a, x->leaf, methods, &newleaf, diag)) != 0)
+        goto fail;
+    /* Plan the pruning of nodes left with neither leaf nor child: the chain
+     * from x up to T, hanging from P. */
+    ad_tnode *T = NULL, *P = NULL;
+    if (!newleaf && !wkids(x, R, exp) &&
+        !(atomic_load_explicit(&x->body, memory_order_relaxed) & AD_PACKED)) {
+        T = x;
+        while (T->parent != root && !T->parent->leaf && wkids(T->parent, R, exp)->n == 1)
+            T = T->parent;
+        P = T->parent;
+        const ad_kids *pk = wkids(P, R, exp);
+        if (pk->n > 1) {
+            newpk = ad_kids_alloc(a, pk->n - 1, pk->nstatic - (T->kind == RTM__SEG_STATIC));
+            if (!newpk) {
+                rc = rtm__diag_set(diag, RTM_ENOMEM, 0, 0, "out of memory");
+                goto fail;
+            }
+            for (uint32_t j = 0, o = 0; j < pk->n; j++) {
+                if (j != T->idx)
+                    newpk->child[o++] = pk->child[j];
+            }
+            ad_kids_index(newpk);
+        }
+    }
+
+    /* Commit: nothing below can fail. */
+    if (exp)
+        publish_expansion(impl, R, exp, expn);
+    rtm__leaf *oldleaf = x->leaf;
+    x->leaf = newleaf;
+    if (T) {
+        ad_kids *old = (ad_kids *)atomic_load_explicit(&P->body, memory_order_relaxed);
+        for (uint32_t j = T->idx; newpk && j < newpk->n; j++)
+            newpk->child[j]->idx = j;
+        atomic_store_explicit(&P->body, (uintptr_t)newpk, memory_order_release);
+        ad_kids_free(a, old);
+        size_t freed = ad_free_subtree(impl, T, false);
+        impl->nnodes -= freed;
+        if (R && T != R)
+            R->sub->nodes -= freed;
+    }
+    rtm__leaf_free_removed(a, oldleaf, methods);
+    return 0;
+
+fail:
+    if (newleaf)
+        rtm__leaf_free_shell(a, newleaf);
+    if (exp)
+        ad_free_kids(impl, exp, false);
+    return rc;
+}
+
+static int ad_insert(rtm__impl *impl, const rtm__pattern *p, rtm__route *const *routes, unsigned n,
+                     rtm_diag *diag)
+{
+    rtm__mutex_lock(&impl->lock);
+    /* Writers run with lookups quiesced: nothing in limbo can be in use. */
+    rtm__epoch_drain(&impl->limbo, impl);
+    int rc = insert_locked(impl, p, routes, n, diag);
+    rtm__mutex_unlock(&impl->lock);
+    return rc;
+}
+
+static int ad_remove(rtm__impl *impl, const rtm__pattern *p, unsigned methods, rtm_diag *diag)
+{
+    rtm__mutex_lock(&impl->lock);
+    rtm__epoch_drain(&impl->limbo, impl);
+    int rc = remove_locked(impl, p, methods, diag);
+    rtm__mutex_unlock(&impl->lock);
+    return rc;
+}
+
+/* ---- Life cycle ---- */
+
+static int ad_create(rtm__impl **out, rtm__alloc *a, const rtm_config *cfg)
+{
+    rtm__epoch_init();
+    rtm__metrics_init();
+    rtm__impl *impl = rtm__calloc(a, sizeof *impl);
+    if (!impl)
+        return RTM_ENOMEM;
+    impl->a = a;
+    if (!(impl->root = ad_tnode_new(a, RTM__SEG_STATIC, "", 0, 0, 0))) {
+        rtm__free(a, impl, sizeof *impl);
+        return RTM_ENOMEM;
+    }
+    impl->nnodes = 1;
+    impl->period_ms = cfg->adaptive_period_ms ? cfg->adaptive_period_ms : RTM__ADAPTIVE_PERIOD_MS;
+    impl->sample_every =
+        cfg->adaptive_sample_every ? cfg->adaptive_sample_every : RTM__ADAPTIVE_SAMPLE_EVERY;
+    impl->entropy_max =
+        cfg->adaptive_entropy_max > 0 ? cfg->adaptive_entropy_max : RTM__ADAPTIVE_ENTROPY_MAX;
+    impl->miss_min = cfg->adaptive_miss_min > 0 ? cfg->adaptive_miss_min : RTM__ADAPTIVE_MISS_MIN;
+    impl->flags = cfg->adaptive_flags;
+    impl->perf = rtm__metrics_kind() == RTM__METRIC_PERF;
+    int rc = rtm__mutex_init(&impl->lock);
+    if (rc == 0 && (rc = rtm__cond_init(&impl->wake)) != 0)
+        rtm__mutex_destroy(&impl->lock);
+    if (rc == 0 && !(impl->flags & RTM_ADAPTIVE_NO_THREAD)) {
+        impl->running = true;
+        if ((rc = rtm__thread_create(&impl->thread, ad_policy_main, impl)) != 0) {
+            impl->running = false;
+            rtm__cond_destroy(&impl->wake);
+            rtm__mutex_destroy(&impl->lock);
+        }
+    }
+    if (rc != 0) {
+        tnode_free(a, impl->root);
+        rtm__free(a, impl, sizeof *impl);
+        return rc;
+    }
+    *out = impl;
+    return 0;
+}
+
+static void ad_destroy(rtm__impl *impl)
+{
+    if (impl->running) {
+        rtm__mutex_lock(&impl->lock);
+        impl->stop = true;
+        rtm__cond_signal(&impl->wake);
+        rtm__mutex_unlock(&impl->lock);
+        rtm__thread_join(&impl->thread); /* a tick in progress ends first */
+    }
+    rtm__epoch_drain(&impl->limbo, impl);
+    ad_free_subtree(impl, impl->root, true);
+    rtm__cond_destroy(&impl->wake);
+    rtm__mutex_destroy(&impl->lock);
+    rtm__free(impl->a, impl, sizeof *impl);
+}
+
+/* ---- Figures ---- */
+
+/* Figures are writer-side; the mutex keeps them consistent with a tick. */
+static rtm__impl *unconst(const rtm__impl *impl)
+{
+    return (rtm__impl *)(uintptr_t)impl;
+}
+
+static void ad_stats(const rtm__impl *cimpl, rtm_stats *st)
+{
+    rtm__impl *impl = unconst(cimpl);
+    rtm__mutex_lock(&impl->lock);
+    st->nodes = impl->nnodes;
+    st->reshapes = impl->reshapes;
+    rtm__mutex_unlock(&impl->lock);
+    st->metric_source = rtm__metrics_source();
+}
+
+size_t rtm__adaptive_subtrees(const rtm__impl *cimpl, rtm__adaptive_subtree_info *out, size_t cap)
+{
+    rtm__impl *impl = unconst(cimpl);
+    rtm__mutex_lock(&impl->lock);
+    const ad_kids *k = ad_kids_of(impl->root);
+    size_t n = k ? k->n : 0;
+    for (size_t i = 0; i < n && i < cap; i++) {
+        const ad_tnode *t = k->child[i];
+        const ad_sub *s = t->sub;
+        uintptr_t body = atomic_load_explicit(&t->body, memory_order_relaxed);
+        out[i] = (rtm__adaptive_subtree_info){
+            .label = t->label,
+            .label_len = t->label_len,
+            .kind = t->kind,
+            .encoding = (body & AD_PACKED) ? RTM__ADAPTIVE_PACKED : RTM__ADAPTIVE_TRIE,
+            .entropy = s->entropy,
+            .miss_ratio = s->miss_ratio,
+            .samples = s->samples,
+            .reshapes = s->reshapes,
+            .nodes = s->nodes,
+        };
+    }
+    rtm__mutex_unlock(&impl->lock);
+    return n;
+}
+
+/* ---- Invariant walker ---- */
+
+#define CHECK(cond, msg)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            *why = msg;                                                                            \
+            return -1;                                                                             \
+        }                                                                                          \
+    } while (0)
+
+/* Invariants 1 and 3 for the children of one trie node. */
+static int check_kids(const ad_tnode *x, const ad_kids *k, const char **why)
+{
+    CHECK(k->n > 0, "empty child array");
+    CHECK(k->nstatic <= k->n, "nstatic > n");
+    CHECK(k->hbits == ad_hbits(k->nstatic), "hash index size");
+    if (k->hbits) {
+        const uint32_t *tab = ad_kids_table(k);
+        uint32_t mask = (1u << k->hbits) - 1, used = 0;
+        for (uint32_t h = 0; h <= mask; h++)
+            used += tab[h] != 0;
+        CHECK(used == k->nstatic, "hash index entry count");
+        for (uint32_t j = 0; j < k->nstatic; j++) {
+            const ad_tnode *c = k->child[j];
+            uint32_t h = (uint32_t)ad_hash(c->label, c->label_len) & mask;
+            while (tab[h] && tab[h] != j + 1)
+                h = (h + 1) & mask;
+            CHECK(tab[h] == j + 1, "static child not in the hash index");
+        }
+    }
+    for (uint32_t j = 0; j < k->n; j++) {
+        const ad_tnode *c = k->child[j];
+        CHECK(c, "NULL child");
+        CHECK(c->parent == x, "bad parent link");
+        CHECK(c->idx == j, "bad idx");
+        CHECK((c->kind == RTM__SEG_STATIC) == (j < k->nstatic), "static children not first");
+        CHECK(x->parent == NULL || c->first_param == x->first_param + x->nparams,
+              "bad first_param");
+        if (j > 0) {
+            const ad_tnode *b = k->child[j - 1];
+            CHECK(ad_child_cmp(b->kind, b->label, b->label_len, c->kind, c->label, c->label_len) <
+                      0,
+                  "children out of order");
+        }
+    }
+    return 0;
+}
+
+/* Invariant 5 for one block under subtree root R; *count gets its nodes. */
+static int check_block(const ad_tnode *R, const ad_block *blk, size_t *count, const char **why)
+{
+    const ad_pnode *nd = blk->nodes;
+    CHECK(blk->nnodes >= 2, "packed block without children");
+    CHECK(nd[0].parent == AD_NONE && nd[0].nkids > 0 && nd[0].first == 1, "bad packed node 0");
+    for (uint32_t i = 0; i < blk->nnodes; i++) {
+        const ad_pnode *t = &nd[i];
+        CHECK((uint64_t)t->label + t->label_len <= blk->nlabels, "label out of bounds");
+        const rtm__leaf *lf = blk->leaves[i];
+        CHECK((lf ? lf->mask : 0) == t->mask && (lf ? lf->n : 0) == t->nroutes,
+              "packed leaf copy: mask");
+        CHECK((uint64_t)t->routes + t->nroutes <= blk->nroutes, "packed records out of bounds");
+        for (unsigned r = 0; lf && r < lf->n; r++)
+            CHECK(blk->routes[t->routes + r] == lf->routes[r], "packed leaf copy: records");
+        CHECK(t->seg1_len <= t->label_len, "seg1 longer than label");
+        if (t->nkids) {
+            CHECK(t->first > i && (uint64_t)t->first + t->nkids <= blk->nnodes,
+                  "group out of bounds");
+            CHECK(t->nstatic <= t->nkids, "nstatic > nkids");
+            for (uint32_t k = 0; k < t->nkids; k++) {
+                const ad_pnode *c = &nd[t->first + k];
+                CHECK(c->parent == i, "packed parent link");
+                CHECK((c->kind == RTM__SEG_STATIC) == (k < t->nstatic), "packed statics not first");
+                unsigned fp = i == 0 ? (unsigned)R->first_param + R->nparams
+                                     : (unsigned)t->first_param + t->nparams;
+                CHECK(c->first_param == fp, "packed first_param");
+                CHECK(c->kind != RTM__SEG_CATCHALL || (c->nkids == 0 && c->mask),
+                      "packed catch-all not a leaf");
+                CHECK(c->mask || c->nkids, "dead packed node");
+            }
+            if (t->hidx != AD_NONE) {
+                CHECK(t->hbits == ad_hbits(t->nstatic) && t->hbits, "packed hash index size");
+                uint32_t mask = (1u << t->hbits) - 1, used = 0;
+                CHECK((uint64_t)t->hidx + mask + 1 <= blk->nhidx, "hash index out of bounds");
+                const uint32_t *tab = blk->hidx + t->hidx;
+                for (uint32_t h = 0; h <= mask; h++) {
+                    CHECK(tab[h] <= t->nstatic, "hash index entry out of range");
+                    used += tab[h] != 0;
+                }
+                CHECK(used == t->nstatic, "packed hash index entry count");
+                for (uint32_t k = 0; k < t->nstatic; k++) {
+                    const ad_pnode *c = &nd[t->first + k];
+                    uint32_t h = (uint32_t)ad_hash(blk->labels + c->label, c->seg1_len) & mask;
+                    while (tab[h] && tab[h] != k + 1)
+                        h = (h + 1) & mask;
+                    CHECK(tab[h] == k + 1, "packed static child not in the hash index");
+                }
+            } else {
+                CHECK(t->nstatic <= AD_LINEAR_MAX, "large group without index");
+            }
+        } else {
+            CHECK(i > 0, "packed node 0 childless");
+        }
+    }
+    *count = blk->nnodes - 1;
+    return 0;
+}
+
+static int check_locked(const rtm__impl *impl, const char **why)
+{
+    const ad_tnode *root = impl->root;
+    size_t nodes = 1;   /* nodes seen, root included */
+    unsigned depth = 0; /* depth of x */
+    size_t below = 0;   /* trie nodes seen under the current depth-1 node */
+    const ad_tnode *x = root;
+    CHECK(!root->parent && !root->sub && !root->leaf, "bad root");
+    CHECK(!(atomic_load_explicit(&root->body, memory_order_relaxed) & AD_PACKED), "packed root");
+    for (;;) {
+        /* Visit x. */
+        uintptr_t body = atomic_load_explicit(&x->body, memory_order_relaxed);
+        CHECK((x->sub != NULL) == (depth == 1), "sub record not exactly on depth-1 nodes");
+        CHECK(!(body & AD_PACKED) || depth == 1, "packed body below depth 1");
+        if (x != root) {
+            CHECK(x->leaf || body, "dead node");
+            CHECK(x->kind != RTM__SEG_CATCHALL || (!body && x->leaf), "catch-all not a leaf");
+        }
+        if (depth == 1)
+            below = 0;
+        else if (depth > 1)
+            below++;
+        if (body & AD_PACKED) {
+            size_t cnt = 0;
+            if (check_block(x, (const ad_block *)(body & ~AD_PACKED), &cnt, why) != 0)
+                return -1;
+            nodes += cnt;
+            CHECK(x->sub->nodes == cnt, "packed node count");
+        } else if (body) {
+            if (check_kids(x, (const ad_kids *)body, why) != 0)
+                return -1;
+            x = ((const ad_kids *)body)->child[0];
+            depth++;
+            nodes++;
+            continue;
+        }
+        /* Next in preorder: climb until a next sibling exists. */
+        for (;;) {
+            if (x == root) {
+                CHECK(nodes == impl->nnodes, "node count");
+                return 0;
+            }
+            if (depth == 1) {
+                uintptr_t b = atomic_load_explicit(&x->body, memory_order_relaxed);
+                if (!(b & AD_PACKED))
+                    CHECK(x->sub->nodes == below, "trie node count of a subtree");
+            }
+            const ad_tnode *p = x->parent;
+            const ad_kids *pk =
+                (const ad_kids *)atomic_load_explicit(&p->body, memory_order_relaxed);
+            if (x->idx + 1 < pk->n) {
+                x = pk->child[x->idx + 1];
+                nodes++;
+                break;
+            }
+            x = p;
+            depth--;
+        }
+    }
+}
+
+int rtm__adaptive_check(const rtm__impl *cimpl, const char **why)
+{
+    rtm__impl *impl = unconst(cimpl);
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    *why = NULL;
+    rtm__mutex_lock(&impl->lock);
+    int rc = check_locked(impl, why);
+    rtm__mutex_unlock(&impl->lock);
+    return rc;
+}
+
+/* ---- Ops ---- */
+
+const rtm__algo_ops rtm__adaptive_ops = {
+    .name = "adaptive",
+    .create = ad_create,
+    .destroy = ad_destroy,
+    .insert = ad_insert,
+    .remove = ad_remove,
+    .match = rtm__adaptive_match,
+    .stats = ad_stats,
+};

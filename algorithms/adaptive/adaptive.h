@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* The adaptive matcher: a segment tree whose depth-1 subtrees each live in
+ * one of two encodings (a pointer trie, easy to insert into, or a packed
+ * contiguous array laid out hot-first with merged static chains) and are
+ * re-encoded at run time by a background policy thread from sampled path
+ * entropy and cache-miss ratios. This header exports the ops table, the
+ * direct-call match function, the deterministic policy step for tests, and
+ * the per-subtree figures for tests, the CLI and benchmarks. The design and
+ * its correctness argument are at the top of adaptive.c and in README.md. */
+#ifndef RTM_ALGORITHMS_ADAPTIVE_ADAPTIVE_H
+#define RTM_ALGORITHMS_ADAPTIVE_ADAPTIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "router_internal.h" /* rtm__algo_ops, rtm__impl, rtm_result, rtm_config */
+
+/* The adaptive algorithm's operations (create, destroy, insert, remove, match, stats). */
+extern const rtm__algo_ops rtm__adaptive_ops;
+
+/* THE MATCH CONTRACT of router_internal.h. Never allocates, never locks,
+ * never recurses; enters each node at most once. Writes shared memory only
+ * on one lookup in K (relaxed atomics in the per-subtree sketches). Safe to
+ * run while the policy thread reshapes (epoch-protected). */
+int rtm__adaptive_match(const rtm__impl *impl, unsigned method, const char *path, size_t len,
+                        unsigned flags, rtm_result *res);
+
+/* The same lookup, also storing in *visits the number of nodes it entered
+ * (the root, and every child whose segment matched). Never sampled. For
+ * tests ("each node visited at most once": *visits <= stats.nodes) and for
+ * benchmarks that report work per lookup. */
+int rtm__adaptive_match_counted(const rtm__impl *impl, unsigned method, const char *path,
+                                size_t len, unsigned flags, rtm_result *res, size_t *visits);
+
+#ifdef RTM_DEBUG_VISITS
+/* With RTM_DEBUG_VISITS defined when the library is built: the node count of
+ * the calling thread's last rtm__adaptive_match() (thread-local). */
+size_t rtm__adaptive_last_visits(void);
+#endif
+
+/* ---- Policy ---- */
+
+/* Defaults for the rtm_config fields left 0. */
+#define RTM__ADAPTIVE_PERIOD_MS    500u   /* policy tick period */
+#define RTM__ADAPTIVE_SAMPLE_EVERY 128u   /* sample one lookup in K (README: measured) */
+#define RTM__ADAPTIVE_ENTROPY_MAX  0.75   /* reshape when entropy < this ... */
+#define RTM__ADAPTIVE_MISS_MIN     0.12   /* ... and miss ratio > this */
+#define RTM__ADAPTIVE_BUDGET       16384u /* nodes re-encoded per tick (at least one subtree) */
+#define RTM__ADAPTIVE_MIN_SAMPLES  16u    /* sampled lookups a subtree needs to be judged */
+#define RTM__ADAPTIVE_REPACK_TICKS 16u    /* a packed subtree is re-packed at most this often */
+
+/* Injected metrics for one deterministic policy tick. Subtree i is the i-th
+ * of rtm__adaptive_subtrees(); subtrees at or past `count` get no decision.
+ * The sampled sketches are neither read nor decayed by an injected tick. */
+typedef struct rtm__adaptive_metrics {
+    size_t count;             /* entries in entropy[] and miss_ratio[] */
+    const double *entropy;    /* normalised next-token entropy per subtree, 0..1 */
+    const double *miss_ratio; /* misses per sampled lookup per subtree */
+    size_t budget;            /* node budget for this tick; 0: RTM__ADAPTIVE_BUDGET */
+    bool repack;              /* re-pack packed subtrees whose rule fires, ignoring
+                                 RTM__ADAPTIVE_REPACK_TICKS */
+} rtm__adaptive_metrics;
+
+/* Run one policy tick now: for each subtree (round robin, within the node
+ * budget) compute or take its entropy and miss ratio, re-encode it when the
+ * rule fires (entropy < entropy_max and miss ratio > miss_min: trie ->
+ * packed, or packed -> re-packed hot-first), then try to end grace periods
+ * and free what they protect. Serialised with rtm_add/rtm_remove/rtm_free
+ * and the background thread by the router's policy mutex; safe while any
+ * number of threads match. Returns the number of subtrees re-encoded, or
+ * RTM_ENOMEM if a re-encoding failed for lack of memory (the subtree keeps
+ * its encoding; the rest of the tick still runs). */
+int rtm__adaptive_step(rtm__impl *impl, const rtm__adaptive_metrics *injected);
+
+/* ---- Per-subtree figures ---- */
+
+#define RTM__ADAPTIVE_TRIE   0 /* pointer trie encoding */
+#define RTM__ADAPTIVE_PACKED 1 /* contiguous, hot-first, merged static chains */
+
+typedef struct rtm__adaptive_subtree_info {
+    const char *label; /* canonical first segment ("users", "{}", "v{}"); valid until
+                          the next rtm_add / rtm_remove / rtm_free */
+    size_t label_len;  /* bytes in label */
+    unsigned kind;     /* rtm__seg_kind of that segment */
+    unsigned encoding; /* RTM__ADAPTIVE_TRIE or RTM__ADAPTIVE_PACKED */
+    double entropy;    /* last tick's normalised entropy (0 before any tick) */
+    double miss_ratio; /* last tick's misses per sampled lookup */
+    uint32_t samples;  /* sampled lookups counted in the last tick's window */
+    uint64_t reshapes; /* times this subtree was re-encoded */
+    size_t nodes;      /* nodes below the subtree root, in its current encoding */
+} rtm__adaptive_subtree_info;
+
+/* The subtrees (the root's children, in child order: static ones by
+ * (length, bytes), then the others by rank). Writes min(count, cap) entries
+ * to out (may be NULL with cap 0) and returns count. Takes the policy mutex.
+ * Allocates: no. */
+size_t rtm__adaptive_subtrees(const rtm__impl *impl, rtm__adaptive_subtree_info *out, size_t cap);
+
+/* Walk the whole tree in both encodings and check every invariant listed in
+ * adaptive.c (parent links, child order and positions, parameter slots, no
+ * dead nodes, node counts, packed layout bounds). Returns 0, or -1 and sets
+ * *why (may be NULL) to a static message. Takes the policy mutex. Allocates:
+ * no. Recursion: none. */
+int rtm__adaptive_check(const rtm__impl *impl, const char **why);
+
+#endif

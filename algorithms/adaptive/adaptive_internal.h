@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/* Types and helpers shared by the adaptive algorithm's files: adaptive.c
+ * (lookup, insert, remove, life cycle), reshape.c (the two encodings'
+ * builders and the policy thread) and sketch.c (the per-subtree next-token
+ * sketch and its entropy). Node layouts are drawn in adaptive.c. Nothing
+ * here is visible outside algorithms/adaptive/. */
+#ifndef RTM_ALGORITHMS_ADAPTIVE_INTERNAL_H
+#define RTM_ALGORITHMS_ADAPTIVE_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "adaptive.h"        /* rtm__adaptive_metrics, RTM__ADAPTIVE_* */
+#include "alloc.h"           /* rtm__alloc, rtm__malloc, rtm__free */
+#include "epoch.h"           /* rtm__epoch_entry, rtm__epoch_limbo */
+#include "pattern.h"         /* rtm__seg_kind */
+#include "route.h"           /* rtm__leaf */
+#include "router_internal.h" /* rtm__impl */
+#include "thread.h"          /* rtm__mutex, rtm__cond, rtm__thread */
+
+#define XXH_INLINE_ALL
+#include <xxhash.h> /* XXH3_64bits: sketch tokens, long segments in ad_hash() */
+
+#define AD_SKETCH     32u            /* buckets per next-token sketch (power of two) */
+#define AD_PACKED     ((uintptr_t)1) /* tag bit of a packed body pointer */
+#define AD_NONE       UINT32_MAX     /* "no index" in packed nodes */
+#define AD_LINEAR_MAX 8u             /* more static children than this: hash index */
+#define AD_MAX_LABEL  65535u         /* a label never exceeds a pattern */
+
+typedef struct ad_tnode ad_tnode;
+
+/* ---- Trie encoding ---- */
+
+/* The children of a trie node, allocated exactly: this header, child[n],
+ * then (when nstatic > AD_LINEAR_MAX) a hash index of 1 << hbits entries,
+ * each 0 or 1 + the position of a static child, linear probing from
+ * ad_hash(label) (see ad_kids_table()). */
+typedef struct ad_kids {
+    uint32_t n;        /* children */
+    uint32_t nstatic;  /* child[0, nstatic) are static, sorted by (length, bytes) */
+    uint32_t hbits;    /* log2 of the hash index size, 0 = no index */
+    ad_tnode *child[]; /* then mixed by rtm__seg_rank, then "{}", then "{*}" */
+} ad_kids;
+
+/* Per-subtree sampling record and policy state; one per depth-1 node. The
+ * atomics are written by sampled lookups (relaxed), the rest only under the
+ * policy mutex. */
+typedef struct ad_sub {
+    _Atomic uint32_t sketch[AD_SKETCH]; /* next-token counts by xxHash bucket */
+    _Atomic uint32_t lookups;           /* sampled lookups that entered the subtree */
+    _Atomic uint32_t misses;            /* cache misses attributed to the subtree */
+    double entropy;                     /* last tick: normalised next-token entropy */
+    double miss_ratio;                  /* last tick: misses / lookups */
+    uint32_t samples;                   /* last tick: lookups in the window */
+    uint32_t since;                     /* ticks since its last re-encoding */
+    uint64_t reshapes;                  /* times re-encoded */
+    size_t nodes;                       /* nodes below the root, current encoding */
+} ad_sub;
+
+/* One node per segment in the trie encoding. `body` is the only field a
+ * reshape changes while lookups run (and only on depth-1 nodes). */
+struct ad_tnode {
+    _Atomic uintptr_t body; /* ad_kids *, or (ad_block * | AD_PACKED) on a depth-1
+                               node, or 0 when childless */
+    ad_tnode *parent;       /* NULL for the root */
+    rtm__leaf *leaf;        /* routes whose shape ends here, or NULL */
+    ad_sub *sub;            /* depth-1 nodes only, else NULL */
+    _Atomic uint32_t heat;  /* sampled lookups that entered the node */
+    uint32_t idx;           /* position in the parent's child[] */
+    uint32_t label_len;     /* bytes in label */
+    uint8_t kind;           /* rtm__seg_kind */
+    uint8_t first_param;    /* slot of its first param in every route below */
+    uint8_t nparams;        /* params in its segment */
+    char label[];           /* canonical segment: "users", "", "v{}", "{}", "{*}" */
+};
+
+/* ---- Packed encoding ---- */
+
+/* 40 bytes. Children of a node are contiguous: [first, first + nkids). The
+ * leaf is copied inline (its method mask, and its records at
+ * blk->routes[routes]), so that a lookup never touches the separate
+ * rtm__leaf: a leaf only changes through a writer, and a writer expands a
+ * packed subtree before changing anything below its root. */
+typedef struct ad_pnode {
+    uint32_t routes;     /* offset in blk->routes of the leaf's records */
+    uint16_t mask;       /* the leaf's method mask, 0 when no route ends here */
+    uint16_t nroutes;    /* records (popcount of mask) */
+    uint32_t parent;     /* index of the parent; node 0 (the subtree root) has AD_NONE */
+    uint32_t first;      /* index of the first child */
+    uint32_t nkids;      /* children */
+    uint32_t nstatic;    /* the first nstatic children are static (hot first) */
+    uint32_t label;      /* offset of the label in the block's bytes */
+    uint32_t hidx;       /* offset in hidx[] of the statics' hash index, or AD_NONE */
+    uint16_t label_len;  /* bytes; a merged static chain keeps its '/' separators */
+    uint16_t seg1_len;   /* bytes of the label's first segment */
+    uint8_t kind;        /* rtm__seg_kind of the (first) segment */
+    uint8_t first_param; /* slot of its first param */
+    uint8_t nparams;     /* params in its segment */
+    uint8_t hbits;       /* log2 of its hash index size (when hidx is set) */
+} ad_pnode;
+
+/* One allocation: this header, nodes[nnodes], routes[nroutes],
+ * leaves[nnodes], heat[nnodes], hidx[nhidx], labels[nlabels]. Read-only
+ * once published, except the heat counters. */
+typedef struct ad_block {
+    rtm__epoch_entry retire;   /* limbo link once replaced */
+    size_t bytes;              /* size of the whole allocation */
+    uint32_t nnodes;           /* nodes, node 0 standing for the subtree root */
+    uint32_t nhidx;            /* entries in hidx */
+    uint32_t nlabels;          /* label bytes */
+    uint32_t nroutes;          /* entries in routes */
+    const rtm__route **routes; /* every leaf's records, node by node (hot path) */
+    rtm__leaf **leaves;        /* per node, the leaf itself (writers, destroy; cold) */
+    _Atomic uint32_t *heat;    /* sampled entries per node */
+    uint32_t *hidx;            /* per node with > AD_LINEAR_MAX statics: a hash
+                                  index, entries 0 or 1 + offset in the group */
+    char *labels;              /* label bytes, in layout order */
+    ad_pnode nodes[];          /* layout order: groups hot-first, depth-first */
+} ad_block;
+
+/* ---- The instance ---- */
+
+struct rtm__impl {
+    rtm__alloc *a;          /* the router's allocator */
+    ad_tnode *root;         /* never packed, never a subtree root */
+    size_t nnodes;          /* live trie nodes (root included) + packed nodes */
+    uint64_t reshapes;      /* re-encodings so far */
+    uint32_t sample_every;  /* K: one lookup in K is sampled */
+    uint32_t period_ms;     /* policy tick period */
+    double entropy_max;     /* rule: entropy below this ... */
+    double miss_min;        /* ... and miss ratio above this */
+    uint32_t flags;         /* rtm_config.adaptive_flags */
+    int perf;               /* 1: miss counts from hardware counters, 0: cache model */
+    size_t cursor;          /* round-robin position of the next tick */
+    rtm__mutex lock;        /* writers and policy ticks; never taken by match */
+    rtm__cond wake;         /* wakes the policy thread early (stop) */
+    rtm__thread thread;     /* the policy thread ... */
+    bool running;           /* ... when started */
+    bool stop;              /* asks it to return (under lock) */
+    rtm__epoch_limbo limbo; /* replaced encodings waiting for a grace period */
+};
+
+/* ---- Shared helpers (adaptive.c) ---- */
+
+static inline const ad_kids *ad_kids_of(const ad_tnode *n)
+{
+    /* pairs with the release stores that publish a body (writers, reshape) */
+    return (const ad_kids *)atomic_load_explicit(&n->body, memory_order_acquire);
+}
+
+/* Hash of a static segment (its first segment, for merged labels) for the
+ * static-child indexes: inline, two overlapping word loads and a
+ * multiply-xorshift mix for up to 16 bytes (most segments), XXH3 beyond. */
+static inline uint64_t ad_hash(const char *p, size_t n)
+{
+    uint64_t lo = 0, hi = 0;
+    if (n > 16)
+        return XXH3_64bits(p, n);
+    if (n >= 8) {
+        memcpy(&lo, p, 8);
+        memcpy(&hi, p + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + n - 4, 4);
+        lo = x;
+        hi = y;
+    } else if (n > 0) {
+        lo = (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
+             (uint64_t)(unsigned char)p[n - 1] << 16;
+    }
+    uint64_t h = (lo ^ 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;
+    h ^= (hi + n) * 0x94D049BB133111EBull;
+    return h ^ (h >> 31);
+}
+
+/* log2 of the hash index size for a group of nstatic static children (at
+ * most half full), 0 when the group is small enough to search without. */
+static inline uint32_t ad_hbits(uint32_t nstatic)
+{
+    if (nstatic <= AD_LINEAR_MAX)
+        return 0;
+    uint32_t b = 4;
+    while ((1u << b) < 2 * nstatic)
+        b++;
+    return b;
+}
+
+static inline size_t ad_kids_bytes(uint32_t n, uint32_t nstatic)
+{
+    uint32_t hb = ad_hbits(nstatic);
+    return sizeof(ad_kids) + (size_t)n * sizeof(ad_tnode *) +
+           (hb ? ((size_t)1 << hb) * sizeof(uint32_t) : 0);
+}
+
+/* The hash index after child[] (only when k->hbits). */
+static inline uint32_t *ad_kids_table(const ad_kids *k)
+{
+    return (uint32_t *)(void *)((char *)(uintptr_t)k + sizeof(ad_kids) +
+                                (size_t)k->n * sizeof(ad_tnode *));
+}
+
+/* A zeroed child array for n children of which nstatic static (index
+ * sized, empty); NULL on failure. Fill child[], then ad_kids_index(). */
+ad_kids *ad_kids_alloc(rtm__alloc *a, uint32_t n, uint32_t nstatic);
+/* (Re)build the hash index from child[0, nstatic). */
+void ad_kids_index(ad_kids *k);
+/* Free the array (not the children). Accepts NULL. */
+void ad_kids_free(rtm__alloc *a, ad_kids *k);
+
+/* Allocate a node with a copy of its label; NULL on failure. */
+ad_tnode *ad_tnode_new(rtm__alloc *a, unsigned kind, const char *label, uint32_t len,
+                       unsigned first_param, unsigned nparams);
+
+/* Free `top` and every trie node below it (and any packed block hanging from
+ * a node on the way), bottom-up without recursion. Leaves are freed only
+ * when `leaves` is set; NULL child slots are skipped (partly built trees).
+ * Returns the number of nodes freed (packed nodes included). */
+size_t ad_free_subtree(rtm__impl *impl, ad_tnode *top, bool leaves);
+
+/* Free every child subtree of `kids`, then the array itself. */
+size_t ad_free_kids(rtm__impl *impl, ad_kids *kids, bool leaves);
+
+/* Sibling order: kind, then static by (length, bytes), mixed by rtm__seg_rank. */
+int ad_child_cmp(unsigned ak, const char *a, size_t al, unsigned bk, const char *b, size_t bl);
+
+/* ---- Encodings (reshape.c) ---- */
+
+/* Build a private trie copy of a packed block's nodes under `root` (a
+ * depth-1 node, which is not modified): *out gets root's children (NULL when
+ * the block has none) and *count the trie nodes made. Leaves are shared with
+ * the block, heat counters copied. Returns 0 or RTM_ENOMEM (nothing kept). */
+int ad_expand(rtm__impl *impl, const ad_block *blk, ad_tnode *root, ad_kids **out, size_t *count);
+
+/* Free a block; with `leaves` also the leaves it points to (destroy only). */
+void ad_block_free(rtm__impl *impl, ad_block *blk, bool leaves);
+
+/* The policy thread's entry point, and one tick (mutex held). */
+void ad_policy_main(void *arg);
+int ad_tick_locked(rtm__impl *impl, const rtm__adaptive_metrics *injected);
+
+/* ---- Sketch (sketch.c) ---- */
+
+/* Token hash of a child edge: xxHash of its canonical first segment. */
+uint64_t ad_token_hash(const char *label, size_t len);
+
+/* Count one token (relaxed atomics; lossy under contention by design). */
+static inline void ad_sketch_add(ad_sub *s, uint64_t h)
+{
+    _Atomic uint32_t *b = &s->sketch[h & (AD_SKETCH - 1)];
+    atomic_store_explicit(b, atomic_load_explicit(b, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
+/* Add v to a relaxed counter (load + store: no locked instruction). */
+static inline void ad_counter_add(_Atomic uint32_t *c, uint32_t v)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
+                          memory_order_relaxed);
+}
+
+/* Normalised Shannon entropy of counts[0..n): H / log2(distinct), 0 when at
+ * most one bucket is non-zero. */
+double ad_entropy(const uint32_t *counts, size_t n);
+
+/* Read a subtree's window (entropy of its sketch, misses / lookups, lookups)
+ * into the sub's policy fields, then halve every counter (exponential
+ * window). */
+void ad_sub_window(ad_sub *s);
+
+#endif
