@@ -438,7 +438,7 @@ TEST(adaptive, answers_unchanged_across_reshapes_corpus)
 {
     char routes[1024];
     snprintf(routes, sizeof routes, "%s/routes/corpus-dev.routes.gz", RTM_DATA_DIR);
-    reshape_sequence("corpus-dev", routes, NULL, 25, 2, 6);
+    reshape_sequence("corpus-dev", routes, NULL, 150, 2, 4);
 }
 
 /* ---- Writers and packed subtrees ---- */
