@@ -19,39 +19,6 @@
 /* Attempts before giving up on a call that keeps failing. */
 #define MAX_ATTEMPTS 100000u
 
-static const rt_route table[] = {
-    {"GET", "/"},
-    {"GET", "/users"},
-    {"GET", "/users/"},
-    {"GET", "/users/new"},
-    {"GET,POST", "/users/{id}"},
-    {"GET", "/users/{id}/edit"},
-    {"PUT,DELETE", "/users/{uid}"},
-    {"*", "/users/{id}/ping"},
-    {"GET", "/users/me/ping"},
-    {"GET", "/files/{*path}"},
-    {"GET,HEAD", "/files/readme"},
-    {"POST", "/files/{name}.{ext}"},
-    {"GET", "/img/{name}.png"},
-    {"GET", "/img/{name}.{ext}"},
-    {"GET", "/img/thumb-{name}.png"},
-    {"GET", "/img/{name}"},
-    {"GET", "/v{major}.{minor}/status"},
-    {"GET", "/v{major}/status"},
-    {"GET", "/repos/{owner}/{repo}/compare/{base}...{head}"},
-    {"GET", "/ops/{name}:cancel"},
-    {"GET", "/ops/{name}"},
-    {"GET", "/a/{x}/c"},
-    {"GET", "/a/b/{y}"},
-    {"GET", "/a/b/d"},
-    {"*", "/x{a}"},
-    {"GET", "/{a}x"},
-    {"OPTIONS", "/opt/{*any}"},
-    {"GET", "/abc/def/ghi"},
-    {"GET", "/abc/deg"},
-    {"GET", "/ab"},
-};
-
 /* One call under test. */
 typedef struct call {
     int remove;       /* rtm_remove instead of rtm_add */
@@ -109,11 +76,11 @@ static unsigned exhaust(rtm_router *r, rtm_test_alloc *al, const rt_reqs *q, con
 
 static void sweep_of_table(rt_reqs *q)
 {
-    const char *pats[RT_COUNT(table)];
-    for (size_t i = 0; i < RT_COUNT(table); i++)
-        pats[i] = table[i].pattern;
+    const char *pats[RT_OVERLAP_TABLE_LEN];
+    for (size_t i = 0; i < RT_OVERLAP_TABLE_LEN; i++)
+        pats[i] = rt_overlap_table[i].pattern;
     rt_reqs_init(q);
-    rt_reqs_from_patterns(q, pats, RT_COUNT(table));
+    rt_reqs_from_patterns(q, pats, RT_OVERLAP_TABLE_LEN);
 }
 
 TEST(oom, create)
@@ -159,18 +126,18 @@ TEST(oom, add_every_allocation)
             rtm_test_alloc_init(&al);
             rtm_router *r = rt_new(a, &al.hooks);
             unsigned failures = 0;
-            for (size_t k = 0; k < RT_COUNT(table); k++) {
-                size_t i = reverse ? RT_COUNT(table) - 1 - k : k;
-                rtm_test_set_context(table[i].pattern);
-                call c = {0, rt_methods(table[i].method), table[i].pattern,
-                          strlen(table[i].pattern), (uint32_t)(i + 1)};
+            for (size_t k = 0; k < RT_OVERLAP_TABLE_LEN; k++) {
+                size_t i = reverse ? RT_OVERLAP_TABLE_LEN - 1 - k : k;
+                rtm_test_set_context(rt_overlap_table[i].pattern);
+                call c = {0, rt_methods(rt_overlap_table[i].method), rt_overlap_table[i].pattern,
+                          strlen(rt_overlap_table[i].pattern), (uint32_t)(i + 1)};
                 failures += exhaust(r, &al, &q, &c);
                 rtm_test_set_context(NULL);
             }
-            ASSERT_GT_UINT(failures, RT_COUNT(table)); /* every add allocates */
+            ASSERT_GT_UINT(failures, RT_OVERLAP_TABLE_LEN); /* every add allocates */
             /* The router built under failures answers like a clean one. */
             rtm_router *clean = rt_new(a, NULL);
-            rt_add_table(clean, table, RT_COUNT(table));
+            rt_add_table(clean, rt_overlap_table, RT_OVERLAP_TABLE_LEN);
             rt_snapshot got, want;
             rt_snapshot_take(r, &q, &got);
             rt_snapshot_take(clean, &q, &want);
@@ -197,16 +164,16 @@ TEST(oom, remove_every_allocation)
         rtm_test_alloc al;
         rtm_test_alloc_init(&al);
         rtm_router *r = rt_new(a, &al.hooks);
-        rt_add_table(r, table, RT_COUNT(table));
-        size_t order[RT_COUNT(table)];
-        for (size_t i = 0; i < RT_COUNT(table); i++)
+        rt_add_table(r, rt_overlap_table, RT_OVERLAP_TABLE_LEN);
+        size_t order[RT_OVERLAP_TABLE_LEN];
+        for (size_t i = 0; i < RT_OVERLAP_TABLE_LEN; i++)
             order[i] = i;
-        rt_shuffle(order, RT_COUNT(table), 42);
-        for (size_t k = 0; k < RT_COUNT(table); k++) {
+        rt_shuffle(order, RT_OVERLAP_TABLE_LEN, 42);
+        for (size_t k = 0; k < RT_OVERLAP_TABLE_LEN; k++) {
             size_t i = order[k];
-            rtm_test_set_context(table[i].pattern);
-            call c = {1, rt_methods(table[i].method), table[i].pattern, strlen(table[i].pattern),
-                      0};
+            rtm_test_set_context(rt_overlap_table[i].pattern);
+            call c = {1, rt_methods(rt_overlap_table[i].method), rt_overlap_table[i].pattern,
+                      strlen(rt_overlap_table[i].pattern), 0};
             exhaust(r, &al, &q, &c);
             rtm_test_set_context(NULL);
         }

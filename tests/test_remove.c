@@ -14,40 +14,8 @@
 #include "test_util.h"
 
 /* Much of tricky.routes plus shapes that share prefixes at every level. */
-static const rt_route table[] = {
-    {"GET", "/"},
-    {"GET", "/users"},
-    {"GET", "/users/"},
-    {"GET", "/users/new"},
-    {"GET,POST", "/users/{id}"},
-    {"GET", "/users/{id}/edit"},
-    {"PUT,DELETE", "/users/{uid}"},
-    {"*", "/users/{id}/ping"},
-    {"GET", "/users/me/ping"},
-    {"GET", "/files/{*path}"},
-    {"GET,HEAD", "/files/readme"},
-    {"POST", "/files/{name}.{ext}"},
-    {"GET", "/img/{name}.png"},
-    {"GET", "/img/{name}.{ext}"},
-    {"GET", "/img/thumb-{name}.png"},
-    {"GET", "/img/{name}"},
-    {"GET", "/v{major}.{minor}/status"},
-    {"GET", "/v{major}/status"},
-    {"GET", "/repos/{owner}/{repo}/compare/{base}...{head}"},
-    {"GET", "/ops/{name}:cancel"},
-    {"GET", "/ops/{name}"},
-    {"GET", "/a/{x}/c"},
-    {"GET", "/a/b/{y}"},
-    {"GET", "/a/b/d"},
-    {"*", "/x{a}"},
-    {"GET", "/{a}x"},
-    {"OPTIONS", "/opt/{*any}"},
-    {"GET", "/abc/def/ghi"},
-    {"GET", "/abc/deg"},
-    {"GET", "/ab"},
-};
 
-#define NROUTES RT_COUNT(table)
+#define NROUTES RT_OVERLAP_TABLE_LEN
 
 /* One (route, method) binding. */
 typedef struct binding {
@@ -59,7 +27,7 @@ static void table_sweep(rt_reqs *q)
 {
     const char *pats[NROUTES];
     for (size_t i = 0; i < NROUTES; i++)
-        pats[i] = table[i].pattern;
+        pats[i] = rt_overlap_table[i].pattern;
     rt_reqs_init(q);
     rt_reqs_from_patterns(q, pats, NROUTES);
 }
@@ -70,8 +38,9 @@ static rtm_router *build_with(rtm_algorithm a, const unsigned *left)
     rtm_router *r = rt_new(a, NULL);
     for (size_t i = 0; i < NROUTES; i++) {
         if (left[i])
-            ASSERT_OK(rtm_add(r, left[i], table[i].pattern, strlen(table[i].pattern),
-                              (uint32_t)(i + 1), rt_udata((uint32_t)(i + 1)), NULL));
+            ASSERT_OK(rtm_add(r, left[i], rt_overlap_table[i].pattern,
+                              strlen(rt_overlap_table[i].pattern), (uint32_t)(i + 1),
+                              rt_udata((uint32_t)(i + 1)), NULL));
     }
     return r;
 }
@@ -80,7 +49,7 @@ static size_t all_bindings(binding *b, unsigned *left)
 {
     size_t n = 0;
     for (size_t i = 0; i < NROUTES; i++) {
-        left[i] = rt_methods(table[i].method);
+        left[i] = rt_methods(rt_overlap_table[i].method);
         for (unsigned bit = 1; bit <= RTM_METHODS_ANY; bit <<= 1) {
             if (left[i] & bit)
                 b[n++] = (binding){i, bit};
@@ -114,7 +83,7 @@ TEST(remove, as_if_never_added)
             rtm_router *r = build_with(a, left);
             for (size_t k = 0; k < n; k++) {
                 const binding *x = &b[order[k]];
-                const char *pat = table[x->route].pattern;
+                const char *pat = rt_overlap_table[x->route].pattern;
                 char ctx[160];
                 snprintf(ctx, sizeof ctx, "seed %u, removing %s 0x%x", (unsigned)seed, pat, x->bit);
                 rtm_test_set_context(ctx);
@@ -170,7 +139,7 @@ TEST(remove, enoent_changes_nothing)
         rtm_test_alloc al;
         rtm_test_alloc_init(&al);
         rtm_router *r = rt_new(a, &al.hooks);
-        rt_add_table(r, table, NROUTES);
+        rt_add_table(r, rt_overlap_table, NROUTES);
         rt_snapshot before;
         rt_snapshot_take(r, &q, &before);
         size_t live = rtm_test_alloc_live_bytes(&al);
@@ -266,12 +235,13 @@ TEST(remove, cycles_do_not_grow_memory)
         rtm_router *r = rt_new(a, &al.hooks);
         size_t empty_bytes[3], full_bytes[3];
         for (int cycle = 0; cycle < 3; cycle++) {
-            rt_add_table(r, table, NROUTES);
+            rt_add_table(r, rt_overlap_table, NROUTES);
             rtm_stats st;
             rtm_get_stats(r, &st);
             full_bytes[cycle] = st.bytes;
             for (size_t i = NROUTES; i-- > 0;)
-                ASSERT_OK(rt_try_remove(r, table[i].method, table[i].pattern, NULL));
+                ASSERT_OK(rt_try_remove(r, rt_overlap_table[i].method, rt_overlap_table[i].pattern,
+                                        NULL));
             rtm_get_stats(r, &st);
             ASSERT_EQ_UINT(st.routes, 0);
             empty_bytes[cycle] = st.bytes;

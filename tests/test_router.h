@@ -23,6 +23,12 @@ typedef struct rt_route {
 
 #define RT_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A small table with overlapping shapes of every kind (statics beside params,
+ * mixed segments, catch-alls, ANY, multi-method routes, trailing slashes),
+ * shared by the suites that add and remove routes one at a time. */
+#define RT_OVERLAP_TABLE_LEN 30
+extern const rt_route rt_overlap_table[RT_OVERLAP_TABLE_LEN];
+
 /* Method list ("GET,POST", "*", "ANY") to a method set; 0 if a token is unknown. */
 unsigned rt_methods(const char *list);
 
