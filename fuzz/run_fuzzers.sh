@@ -7,7 +7,7 @@
 #
 # usage: fuzz/run_fuzzers.sh [SECONDS] [BUILD_DIR]
 #   SECONDS    per target (default 60)
-#   BUILD_DIR  default: $RTM_FUZZ_BUILD_DIR, else ${TMPDIR:-/tmp}/routematch-build-fuzz
+#   BUILD_DIR  default: $RTM_FUZZ_BUILD_DIR, else build/fuzz in this checkout
 # environment:
 #   FUZZ_TARGETS   space-separated subset (e.g. "diff_match pattern")
 #
@@ -21,7 +21,7 @@ set -euo pipefail
 
 secs=${1:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${2:-${RTM_FUZZ_BUILD_DIR:-${TMPDIR:-/tmp}/routematch-build-fuzz}}
+build=${2:-${RTM_FUZZ_BUILD_DIR:-$root/build/fuzz}}
 
 case $secs in
   '' | *[!0-9]*) echo "usage: $0 [SECONDS] [BUILD_DIR]" >&2; exit 2 ;;
@@ -34,14 +34,21 @@ fi
 generator=()
 command -v ninja >/dev/null 2>&1 && generator=(-G Ninja)
 echo "run_fuzzers: building in $build" >&2
+mkdir -p "$build"
+# A build directory configured from another checkout cannot be reused.
+if [ -f "$build/CMakeCache.txt" ] &&
+  ! grep -qxF "CMAKE_HOME_DIRECTORY:INTERNAL=$root" "$build/CMakeCache.txt"; then
+  echo "run_fuzzers: $build belongs to another source tree; rebuilding from scratch" >&2
+  find "$build" -mindepth 1 -maxdepth 1 ! -name fuzz-work -exec rm -rf {} +
+fi
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_C_COMPILER=clang \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRTM_BUILD_FUZZ=ON -DRTM_SANITIZE=address,undefined \
-  -DRTM_BUILD_TESTS=OFF -DRTM_INSTALL=OFF >"$build.configure.log" 2>&1 || {
-  cat "$build.configure.log" >&2
+  -DRTM_BUILD_TESTS=OFF -DRTM_INSTALL=OFF >"$build/configure.log" 2>&1 || {
+  cat "$build/configure.log" >&2
   exit 1
 }
-cmake --build "$build" >"$build.build.log" 2>&1 || {
-  tail -50 "$build.build.log" >&2
+cmake --build "$build" >"$build/build.log" 2>&1 || {
+  tail -50 "$build/build.log" >&2
   exit 1
 }
 
