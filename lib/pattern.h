@@ -39,17 +39,29 @@ typedef struct rtm__seg {
     uint32_t len;        /* ... and are len bytes long (no '/') */
 } rtm__seg;
 
+/* Inline room in rtm__pattern, so that parsing a typical pattern allocates
+ * nothing: one shorter than RTM__PATTERN_INLINE_SHAPE bytes keeps its shape
+ * inline, and its segments too while they are at most
+ * RTM__PATTERN_INLINE_SEGS (every route of the tables in data/routes fits).
+ * Longer patterns get their shape and segments from the allocator. */
+#define RTM__PATTERN_INLINE_SHAPE 256
+#define RTM__PATTERN_INLINE_SEGS  32
+
+/* A parsed pattern may point into itself (shape_buf, seg_buf): pass it by
+ * pointer, never copy one by value. */
 typedef struct rtm__pattern {
     char *shape;                       /* canonical form, starts with '/', owned */
     size_t shape_len;                  /* bytes in shape */
-    size_t shape_cap;                  /* bytes allocated for shape */
+    size_t shape_cap;                  /* bytes allocated for shape; 0: shape_buf or none */
     rtm__seg *segs;                    /* segments of the shape, owned */
     uint32_t nsegs;                    /* at least 1 */
-    uint32_t segs_cap;                 /* entries allocated for segs */
+    uint32_t segs_cap;                 /* entries allocated for segs; 0: seg_buf or none */
     uint8_t nparams;                   /* total parameters, at most RTM_MAX_PARAMS */
     uint8_t name_len[RTM_MAX_PARAMS];  /* each parameter name's length */
     uint32_t name_off[RTM_MAX_PARAMS]; /* ... and offset in the original text */
     const char *text;                  /* the original pattern (borrowed, for the names) */
+    rtm__seg seg_buf[RTM__PATTERN_INLINE_SEGS]; /* segs of a small pattern */
+    char shape_buf[RTM__PATTERN_INLINE_SHAPE];  /* shape of a small pattern */
 } rtm__pattern;
 
 /* Parse and validate `len` bytes of `text`. On success returns 0 and fills

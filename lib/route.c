@@ -70,14 +70,32 @@ int rtm__leaf_with(rtm__alloc *a, const rtm__leaf *old, rtm__route *const *add, 
     rtm__leaf *l = leaf_alloc(a, old_n + n);
     if (!l)
         return rtm__diag_set(diag, RTM_ENOMEM, 0, 0, "out of memory");
-    /* Merge by method slot so that rtm__leaf_pick can index by popcount. */
-    for (unsigned slot = 0; slot <= RTM__METHOD_ANY; slot++) {
-        for (unsigned i = 0; i < old_n; i++)
-            if (old->routes[i]->method == slot)
-                l->routes[l->n++] = old->routes[i];
-        for (unsigned i = 0; i < n; i++)
-            if (add[i]->method == slot)
-                l->routes[l->n++] = add[i];
+    /* Order by method slot so that rtm__leaf_pick can index by popcount:
+     * old's records already are and rtm_add makes its own in slot order,
+     * so one merge pass does it. Any other order goes slot by slot. */
+    bool sorted = true;
+    for (unsigned i = 1; i < n; i++)
+        sorted &= add[i - 1]->method < add[i]->method;
+    for (unsigned i = 1; i < old_n; i++)
+        sorted &= old->routes[i - 1]->method < old->routes[i]->method;
+    if (sorted) {
+        unsigned i = 0, j = 0;
+        while (i < old_n && j < n)
+            l->routes[l->n++] =
+                old->routes[i]->method <= add[j]->method ? old->routes[i++] : add[j++];
+        while (i < old_n)
+            l->routes[l->n++] = old->routes[i++];
+        while (j < n)
+            l->routes[l->n++] = add[j++];
+    } else {
+        for (unsigned slot = 0; slot <= RTM__METHOD_ANY; slot++) {
+            for (unsigned i = 0; i < old_n; i++)
+                if (old->routes[i]->method == slot)
+                    l->routes[l->n++] = old->routes[i];
+            for (unsigned i = 0; i < n; i++)
+                if (add[i]->method == slot)
+                    l->routes[l->n++] = add[i];
+        }
     }
     l->mask = (uint16_t)((old ? old->mask : 0) | add_mask);
     *out = l;

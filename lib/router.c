@@ -168,11 +168,10 @@ int rtm_add(rtm_router *r, unsigned methods, const char *pattern, size_t len, ui
 
     rtm__route *recs[RTM__METHOD_ANY + 1];
     unsigned n = 0;
-    for (unsigned m = 0; m <= RTM__METHOD_ANY && rc == 0; m++) {
-        if (methods & (1u << m)) {
-            rc = rtm__route_new(&r->alloc, &p, m, route_id, udata, &recs[n]);
-            n += rc == 0;
-        }
+    for (unsigned bits = methods; bits && rc == 0; bits &= bits - 1) { /* in slot order */
+        rc =
+            rtm__route_new(&r->alloc, &p, (unsigned)__builtin_ctz(bits), route_id, udata, &recs[n]);
+        n += rc == 0;
     }
     if (rc != 0)
         rtm__diag_set(diag, rc, 0, 0, "out of memory");
