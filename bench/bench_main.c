@@ -6,6 +6,11 @@
  *   floor/hash[/N]    the hash-table floor (hashfloor.c) on the same request
  *                     strings: what any router would be compared against;
  *   match/<algo>[/N]  rtm_match() of algorithm <algo> over the request stream;
+ *   match_mt/<algo>[/N]/real_time/threads:T
+ *                     the same with T = 1 .. --threads threads matching at
+ *                     once on one router, each from its own offset in the
+ *                     stream: aggregate lookups per second (wall clock) and
+ *                     the scaling over one thread (single-table default);
  *   memlat/<bytes>    dependent-load latency for a working set of that size
  *                     (sweep only; input of the QPS-decay model).
  * Without --sweep there is one table (--routes, default github.routes) and no
@@ -22,10 +27,16 @@
  * build_ms, hit_ratio, and llc_misses_per_lookup when the machine has
  * hardware counters. bench/README.md defines each. Counters that cannot be
  * measured in this build are left out rather than invented; the run's
- * context says why. */
+ * context says why.
+ *
+ * A router with a background policy (rtm_get_stats names a metric_source:
+ * the adaptive algorithm) is warmed up for several policy periods, so that
+ * what is timed is the router as the policy has reshaped it; the reshapes
+ * are reported (reshapes_warmup, reshapes). */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +90,13 @@ static const char usage[] =
     "  --no-memtrace       do not trace lookups' memory accesses (no cache lines)\n"
     "  --budget SEC        give up an algorithm at the size where building its\n"
     "                      table takes longer than this (20; --quick 3)\n"
+    "  --threads T         thread scaling: match_mt/<algo> with 1 .. T threads\n"
+    "                      on one router (default 2 with one table, 0 = off;\n"
+    "                      off in a sweep unless given)\n"
+    "  --policy-warmup P   warm-up of a router with a background policy\n"
+    "                      (adaptive): P policy periods plus a quarter, so P\n"
+    "                      ticks see traffic (3; --quick: 2, and in a sweep only\n"
+    "                      at its largest size unless given; 0 = plain warm-up)\n"
     "  --help\n"
     "\n"
     "Generated requests fill each route's pattern with values chosen from the\n"
@@ -92,7 +110,15 @@ static const char usage[] =
 
 /* ---- State ---- */
 
-typedef enum item_kind { ITEM_FLOOR, ITEM_MATCH, ITEM_MEMLAT } item_kind;
+typedef enum item_kind { ITEM_FLOOR, ITEM_MATCH, ITEM_MATCH_MT, ITEM_MEMLAT } item_kind;
+
+/* The adaptive algorithm's policy period when rtm_config leaves it 0
+ * (routematch.h: adaptive_period_ms, default 500). */
+#define POLICY_PERIOD_S 0.5
+/* Threads of match_mt at most. */
+#define MT_MAX_THREADS 16
+/* Runs of one match_mt family remembered (1-thread rates). */
+#define MT_MAX_RUNS 256
 
 /* One registered benchmark: the payload of its bench_spec. */
 typedef struct item {
@@ -100,7 +126,7 @@ typedef struct item {
     rtm_algorithm algo; /* ITEM_MATCH: which router */
     size_t nroutes;     /* ITEM_FLOOR, ITEM_MATCH: table size; ITEM_MEMLAT: bytes */
     size_t index;       /* 1-based position, for progress */
-    char name[48];      /* "match/trie" */
+    char name[48];      /* "match/trie", "match_mt/trie" */
 } item;
 
 typedef struct options {
@@ -122,6 +148,10 @@ typedef struct options {
     size_t warm_max, trace_max;   /* ... in lookups */
     size_t mtrace_max;            /* lookups traced by memtrace at most */
     bool memtrace;                /* measure lines with memtrace */
+    int threads;                  /* --threads: match_mt up to this many (0 = none) */
+    bool threads_set;             /* ... given on the command line */
+    double policy_periods;        /* --policy-warmup */
+    bool policy_periods_set;      /* ... given on the command line */
 } options;
 
 /* Per algorithm, across sizes. */
@@ -164,6 +194,18 @@ static struct app {
     unsigned caps;      /* probe_caps() of the live router's algorithm */
     double hit_ratio;   /* 200s among the traced lookups */
     char label[96];     /* how the table was made */
+    /* A router with a background policy (adaptive): its warm-up. */
+    bool policy;            /* rtm_get_stats names a metric source */
+    bool policy_warm;       /* the long warm-up ran */
+    uint64_t reshapes_pre;  /* reshapes when the warm-up started */
+    uint64_t reshapes_warm; /* ... and when it ended */
+    double warm_s;          /* wall seconds of the warm-up */
+    /* match_mt: where the next run starts, and the 1-thread runs. */
+    size_t mt_cursor;
+    double mt_rate1[MT_MAX_RUNS];     /* lookups per wall second, 1 thread */
+    double mt_rate1_cpu[MT_MAX_RUNS]; /* lookups per CPU second, 1 thread */
+    double mt_dur1[MT_MAX_RUNS];      /* wall seconds of that run */
+    unsigned mt_runs1;
 } app;
 
 /* ---- Helpers ---- */
@@ -384,6 +426,23 @@ static void trace_memory(const item *it, size_t n)
     memtrace_arena_release();
 }
 
+/* Does a router with a background policy get the long warm-up at size n?
+ * Always, except in a --quick sweep (CI's time budget): there only at its
+ * largest size, unless --policy-warmup was given. */
+static bool policy_warmup_here(size_t n)
+{
+    const options *o = &app.opt;
+    if (!(o->policy_periods > 0))
+        return false;
+    if (!o->quick || !o->sweep || o->policy_periods_set)
+        return true;
+    size_t maxn = 0;
+    for (size_t k = 0; k < o->nsizes; k++)
+        if (o->sizes[k] > maxn)
+            maxn = o->sizes[k];
+    return n == maxn;
+}
+
 static const char *match_setup(void *payload, int64_t arg)
 {
     item *it = payload;
@@ -463,40 +522,89 @@ static const char *match_setup(void *payload, int64_t arg)
     app.batch = b < 1 ? 1 : b > 1024 ? 1024 : (uint64_t)b;
 
     /* Hit ratio and the algorithm's own probe on the stream's first
-     * requests (untimed). */
-    progress(it, ": tracing lookups (nodes, cache lines)");
+     * requests (untimed). match_mt reports neither. */
     memset(&app.probe, 0, sizeof app.probe);
-    app.caps = probe_caps(it->algo);
-    size_t traced = 0, hits = 0;
-    t0 = wl_now();
-    for (size_t j = 0; j < q->n && j < app.opt.trace_max; j++) {
-        const wl_req *r = &q->v[j];
-        rtm_match(app.router, (rtm_method)r->method, r->path, r->len, &res);
-        hits += res.status == RTM_FOUND;
-        if (app.caps)
-            probe_lookup(app.router, (rtm_method)r->method, r->path, r->len, &app.probe);
-        traced++;
-        if ((j & 63) == 63 && wl_now() - t0 > app.opt.trace_secs)
-            break;
+    memset(&app.mt, 0, sizeof app.mt);
+    app.mt_ok = false;
+    app.caps = 0;
+    if (it->kind == ITEM_MATCH) {
+        progress(it, ": tracing lookups (nodes, cache lines)");
+        app.caps = probe_caps(it->algo);
+        size_t traced = 0, hits = 0;
+        t0 = wl_now();
+        for (size_t j = 0; j < q->n && j < app.opt.trace_max; j++) {
+            const wl_req *r = &q->v[j];
+            rtm_match(app.router, (rtm_method)r->method, r->path, r->len, &res);
+            hits += res.status == RTM_FOUND;
+            if (app.caps)
+                probe_lookup(app.router, (rtm_method)r->method, r->path, r->len, &app.probe);
+            traced++;
+            if ((j & 63) == 63 && wl_now() - t0 > app.opt.trace_secs)
+                break;
+        }
+        app.hit_ratio = (double)hits / (double)(traced ? traced : 1);
+        trace_memory(it, n);
     }
-    app.hit_ratio = (double)hits / (double)(traced ? traced : 1);
-    trace_memory(it, n);
 
-    /* Warm-up: the timed loop's own path, from where it will start. */
+    /* Warm-up: the timed loop's own path, from where it will start. A
+     * router with a background policy (rtm_get_stats names where its miss
+     * ratios come from: the adaptive algorithm) re-encodes itself once per
+     * period from sampled lookups; its warm-up runs the stream for P periods
+     * and a quarter, so that at least P ticks see this traffic and the timed
+     * router is the reshaped one. */
+    app.policy = app.stats.metric_source && app.stats.metric_source[0];
+    app.policy_warm = app.policy && policy_warmup_here(n);
+    double warm_secs = app.opt.warm_secs;
+    size_t warm_max = app.opt.warm_max;
+    if (app.policy_warm) {
+        warm_secs = (app.opt.policy_periods + 0.25) * POLICY_PERIOD_S;
+        warm_max = SIZE_MAX;
+        progress(it, ": warming up %.2f s (%g policy periods of %.0f ms)", warm_secs,
+                 app.opt.policy_periods, POLICY_PERIOD_S * 1e3);
+    }
+    rtm_stats st0;
+    rtm_get_stats(app.router, &st0);
     t0 = wl_now();
     unsigned sink = 0;
-    for (k = 0; k < app.opt.warm_max; k++) {
+    for (k = 0; k < warm_max; k++) {
         rtm_match(app.router, (rtm_method)q->v[i].method, q->v[i].path, q->v[i].len, &res);
         sink += (unsigned)res.status;
         if (++i == q->n)
             i = 0;
-        if ((k & 255) == 255 && wl_now() - t0 > app.opt.warm_secs)
+        if ((k & 255) == 255 && wl_now() - t0 > warm_secs)
             break;
     }
     bench_do_not_optimize(&sink);
+    app.warm_s = wl_now() - t0;
     app.cursor = i;
-    progress(it, ": timing");
+    /* The timed router's figures: a policy may have re-encoded it. */
+    rtm_get_stats(app.router, &app.stats);
+    app.reshapes_pre = st0.reshapes;
+    app.reshapes_warm = app.stats.reshapes;
+    if (it->kind == ITEM_MATCH_MT) {
+        app.mt_cursor = i;
+        app.mt_runs1 = 0;
+    }
+    if (app.policy)
+        progress(it, ": timing (%llu reshape(s) during the warm-up, %llu before it)",
+                 (unsigned long long)(app.reshapes_warm - app.reshapes_pre),
+                 (unsigned long long)app.reshapes_pre);
+    else
+        progress(it, ": timing");
     return NULL;
+}
+
+/* A router with a background policy: how its warm-up went and how often it
+ * has been reshaped so far (after this run). */
+static void policy_counters(bench_state *st)
+{
+    if (!app.policy)
+        return;
+    rtm_stats now;
+    rtm_get_stats(app.router, &now);
+    bench_counter(st, "warmup_s", app.warm_s, 0);
+    bench_counter(st, "reshapes_warmup", (double)(app.reshapes_warm - app.reshapes_pre), 0);
+    bench_counter(st, "reshapes", (double)now.reshapes, 0);
 }
 
 static void match_run(void *payload, int64_t arg, bench_state *st)
@@ -579,7 +687,105 @@ static void match_run(void *payload, int64_t arg, bench_state *st)
         bench_counter(st, "rejected_routes", (double)app.rejected, 0);
     bench_counter(st, "hit_ratio", app.hit_ratio, 0);
     bench_counter(st, "stream_len", (double)q->n, 0);
+    policy_counters(st);
     bench_set_label(st, app.label);
+}
+
+/* ---- match_mt/<algo>: T threads on one router ---- */
+
+/* Median of v[i] over the runs at least half as long as the longest (the
+ * shorter ones are Google Benchmark's iteration-count trials); 0 if none. */
+static double median_full_runs(const double *v, const double *dur, unsigned n)
+{
+    double longest = 0, w[MT_MAX_RUNS];
+    unsigned k = 0;
+    for (unsigned j = 0; j < n; j++)
+        if (dur[j] > longest)
+            longest = dur[j];
+    for (unsigned j = 0; j < n; j++)
+        if (dur[j] >= longest / 2)
+            w[k++] = v[j];
+    if (k == 0)
+        return 0;
+    qsort(w, k, sizeof *w, cmp_double);
+    return k % 2 ? w[k / 2] : (w[k / 2 - 1] + w[k / 2]) / 2;
+}
+
+/* Every thread runs this with its own state: its own part of the stream
+ * (of n requests, thread t of T starts t*n/T after where thread 0 stopped
+ * in the previous run), its own clocks. Google Benchmark sums the counters over the threads, so
+ * each thread adds its share: lookups_per_s is the sum of the threads' own
+ * rates, scaling that over the median 1-thread rate of the same router
+ * (wall clock), scaling_cpu the same with each thread's CPU time (what the
+ * threads do to each other, without the time a busy machine steals). */
+static void match_mt_run(void *payload, int64_t arg, bench_state *st)
+{
+    (void)payload;
+    (void)arg;
+    const wl_requests *q = app.reqs;
+    const rtm_router *r = app.router;
+    const uint64_t batch = app.batch;
+    const int t = bench_thread_index(st), nt = bench_threads(st);
+    if (nt > MT_MAX_THREADS) {
+        bench_skip_with_error(st, "too many threads");
+        return;
+    }
+    /* Thread 0 writes mt_cursor after the stop barrier of the previous run;
+     * this run's threads read it before their start barrier. */
+    size_t i = (app.mt_cursor + (size_t)t * (q->n / (size_t)nt)) % q->n;
+    uint64_t done = 0;
+    unsigned sink = 0;
+    rtm_result res;
+    double w0 = 0, c0 = 0, w1 = 0, c1 = 0;
+    while (bench_keep_running_batch(st, batch)) {
+        if (done == 0) {
+            /* after the start barrier: the other threads are running too */
+            w0 = wl_now();
+            c0 = wl_cpu_now();
+        }
+        for (uint64_t k = 0; k < batch; k++) {
+            const wl_req *rq = &q->v[i];
+            rtm_match(r, (rtm_method)rq->method, rq->path, rq->len, &res);
+            sink += (unsigned)res.status;
+            if (++i == q->n)
+                i = 0;
+        }
+        done += batch;
+        /* before the stop barrier: this thread's own end (~0.5% of a batch) */
+        w1 = wl_now();
+        c1 = wl_cpu_now();
+    }
+    bench_do_not_optimize(&sink);
+    if (t == 0)
+        app.mt_cursor = i;
+    double wall = w1 - w0, cpu = c1 - c0;
+    double rate = wall > 0 ? (double)done / wall : 0;
+    double rate_cpu = cpu > 0 ? (double)done / cpu : 0;
+    bench_set_items_processed(st, (int64_t)done);
+    bench_counter(st, "lookups_per_s", rate, 0);
+    bench_counter(st, "ns_per_lookup", cpu * 1e9 / (double)(done ? done : 1) / nt, 0);
+    /* Summed over the threads: the cores the run actually had (about T on an
+     * idle machine; less when other processes took CPU time from it). */
+    bench_counter(st, "cores_used", wall > 0 ? cpu / wall : 0, 0);
+    if (nt == 1) {
+        if (app.mt_runs1 < MT_MAX_RUNS) {
+            app.mt_rate1[app.mt_runs1] = rate;
+            app.mt_rate1_cpu[app.mt_runs1] = rate_cpu;
+            app.mt_dur1[app.mt_runs1++] = wall;
+        }
+    } else {
+        double r1 = median_full_runs(app.mt_rate1, app.mt_dur1, app.mt_runs1);
+        double r1c = median_full_runs(app.mt_rate1_cpu, app.mt_dur1, app.mt_runs1);
+        if (r1 > 0 && r1c > 0) {
+            bench_counter(st, "scaling", rate / r1, 0);
+            bench_counter(st, "scaling_cpu", rate_cpu / r1c, 0);
+        }
+    }
+    if (t == 0) {
+        bench_counter(st, "stream_len", (double)q->n, 0);
+        policy_counters(st);
+        bench_set_label(st, app.label);
+    }
 }
 
 static void match_teardown(void *payload, int64_t arg)
@@ -736,6 +942,19 @@ static int parse_args(int argc, char **argv)
         } else if ((v = opt_value(argc, argv, &i, "--max-routes"))) {
             if (parse_size(v, &o->max_routes) != 0)
                 goto bad;
+        } else if ((v = opt_value(argc, argv, &i, "--threads"))) {
+            char *end;
+            long t = strtol(v, &end, 10);
+            if (*end || t < 0 || t > MT_MAX_THREADS)
+                goto bad;
+            o->threads = (int)t;
+            o->threads_set = true;
+        } else if ((v = opt_value(argc, argv, &i, "--policy-warmup"))) {
+            char *end;
+            o->policy_periods = strtod(v, &end);
+            if (*end || !(o->policy_periods >= 0 && o->policy_periods <= 100))
+                goto bad;
+            o->policy_periods_set = true;
         } else if ((v = opt_value(argc, argv, &i, "--budget"))) {
             o->budget = strtod(v, NULL);
             if (!(o->budget > 0))
@@ -766,6 +985,10 @@ static int parse_args(int argc, char **argv)
     o->trace_secs = o->quick ? 0.1 : 0.5;
     o->trace_max = o->quick ? 4000 : 20000;
     o->mtrace_max = o->quick ? 300 : 2000;
+    if (!o->policy_periods_set)
+        o->policy_periods = o->quick ? 2 : 3;
+    if (!o->threads_set)
+        o->threads = o->sweep ? 0 : 2;
     if (o->sweep && o->nsizes == 0) {
         if (o->quick) {
             static const size_t q[] = {10, 100, 1000, 10000, 100000};
@@ -817,6 +1040,13 @@ static void register_item(item *it, bool has_arg)
         s.setup = match_setup;
         s.run = match_run;
         s.teardown = match_teardown;
+        break;
+    case ITEM_MATCH_MT:
+        s.setup = match_setup;
+        s.run = match_mt_run;
+        s.teardown = match_teardown;
+        s.real_time = true; /* throughput of threads running at once: the wall clock */
+        s.threads = app.opt.threads;
         break;
     case ITEM_MEMLAT:
         s.setup = memlat_setup_fn;
@@ -881,6 +1111,26 @@ static void add_context(void)
     else
         snprintf(buf, sizeof buf, "uniform: every route of the table, shuffled");
     bench_add_context("traffic", buf);
+    if (app.opt.policy_periods > 0)
+        snprintf(buf, sizeof buf,
+                 "routers with a background policy (adaptive) are warmed up for %g periods of "
+                 "%.0f ms plus a quarter%s; others %.2f s",
+                 app.opt.policy_periods, POLICY_PERIOD_S * 1e3,
+                 app.opt.quick && app.opt.sweep && !app.opt.policy_periods_set
+                     ? ", at the sweep's largest size only (--quick)"
+                     : "",
+                 app.opt.warm_secs);
+    else
+        snprintf(buf, sizeof buf, "%.2f s or %zu lookups for every router", app.opt.warm_secs,
+                 app.opt.warm_max);
+    bench_add_context("warmup", buf);
+    if (app.opt.threads > 0) {
+        snprintf(buf, sizeof buf,
+                 "match_mt: 1..%d threads on one router, wall clock; scaling = lookups/s over "
+                 "the median 1-thread rate",
+                 app.opt.threads);
+        bench_add_context("threads", buf);
+    }
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)app.opt.seed);
     bench_add_context("seed", buf);
     snprintf(buf, sizeof buf, "%zu", app.pool.nbase);
@@ -961,7 +1211,7 @@ int main(int argc, char **argv)
     for (unsigned a = 1; a < RTM_ALGO_COUNT; a++)
         nalgos += o->algos[a];
     size_t nmem = o->sweep && o->memlat ? 31 : 0;
-    size_t per_size = 1 + nalgos, nsizes = o->sweep ? o->nsizes : 1;
+    size_t per_size = 1 + nalgos * (o->threads > 0 ? 2 : 1), nsizes = o->sweep ? o->nsizes : 1;
     app.items = calloc(nmem + per_size * nsizes, sizeof *app.items);
     if (!app.items)
         return 1;
@@ -981,6 +1231,13 @@ int main(int argc, char **argv)
             char name[48];
             snprintf(name, sizeof name, "match/%s", rtm_algorithm_name((rtm_algorithm)a));
             register_item(new_item(ITEM_MATCH, (rtm_algorithm)a, n, name), o->sweep);
+        }
+        for (unsigned a = 1; o->threads > 0 && a < RTM_ALGO_COUNT; a++) {
+            if (!o->algos[a])
+                continue;
+            char name[48];
+            snprintf(name, sizeof name, "match_mt/%s", rtm_algorithm_name((rtm_algorithm)a));
+            register_item(new_item(ITEM_MATCH_MT, (rtm_algorithm)a, n, name), o->sweep);
         }
     }
     add_context();

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,14 @@ std::vector<Entry> &entries()
 // Index of the entry whose fixture is alive, or -1.
 long active = -1;
 
+// A multi-threaded benchmark calls activate() from every thread: the first
+// sets the fixture up while the others wait, then they find it ready.
+std::mutex &active_lock()
+{
+    static std::mutex m;
+    return m;
+}
+
 void teardown_active()
 {
     if (active < 0)
@@ -47,6 +56,7 @@ void teardown_active()
 // Make entry `i`'s fixture the live one. Returns false when it must be skipped.
 bool activate(size_t i)
 {
+    std::lock_guard<std::mutex> guard(active_lock());
     Entry &e = entries()[i];
     if (active == static_cast<long>(i))
         return e.skip.empty();
@@ -126,6 +136,8 @@ int bench_register(const bench_spec *spec)
         b->MinTime(spec->min_time);
     if (spec->repetitions > 0)
         b->Repetitions(spec->repetitions);
+    if (spec->threads > 1)
+        b->DenseThreadRange(1, spec->threads);
     b->Unit(benchmark::kNanosecond);
     return 0;
 }
@@ -150,6 +162,16 @@ void bench_shutdown(void)
 bool bench_keep_running_batch(bench_state *st, uint64_t n)
 {
     return S(st).KeepRunningBatch(static_cast<benchmark::IterationCount>(n));
+}
+
+int bench_thread_index(const bench_state *st)
+{
+    return S(st).thread_index();
+}
+
+int bench_threads(const bench_state *st)
+{
+    return S(st).threads();
 }
 
 uint64_t bench_iterations(const bench_state *st)

@@ -17,7 +17,13 @@
  *   teardown(payload, arg)  once, when the next benchmark is set up or when
  *                           bench_run_all() finishes.
  * So an expensive fixture (a router holding a million routes) is built once
- * and only one fixture is alive at a time. */
+ * and only one fixture is alive at a time.
+ *
+ * With spec.threads > 1 every thread calls run() (its own bench_state,
+ * bench_thread_index() tells them apart); setup and teardown still run once,
+ * before any thread starts timing. Google Benchmark sums the counters that
+ * the threads set, and with real_time its rates are total items over the
+ * threads' mean wall time. */
 #ifndef RTM_BENCH_BENCH_SHIM_H
 #define RTM_BENCH_BENCH_SHIM_H
 
@@ -48,6 +54,8 @@ typedef struct bench_spec {
     bool real_time;             /* rates and times from the wall clock, not CPU time */
     double min_time;            /* seconds per run; 0: --benchmark_min_time */
     int repetitions;            /* 0: --benchmark_repetitions */
+    int threads;                /* > 1: run with 1, 2, ..., threads threads (each thread calls
+                                 * run() with its own state); 0 or 1: one thread */
 } bench_spec;
 
 /* Counter flags (benchmark::Counter::Flags). A plain counter (0) is reported
@@ -79,6 +87,9 @@ void bench_shutdown(void);
 
 /* Loop condition: true while Google Benchmark wants `n` more iterations. */
 bool bench_keep_running_batch(bench_state *st, uint64_t n);
+/* This thread's index (0 .. bench_threads() - 1) and the run's thread count. */
+int bench_thread_index(const bench_state *st);
+int bench_threads(const bench_state *st);
 /* Iterations of the current run so far. */
 uint64_t bench_iterations(const bench_state *st);
 void bench_set_items_processed(bench_state *st, int64_t items);
