@@ -315,14 +315,15 @@ AD_INLINE uint64_t load8(const char *p)
     return v;
 }
 
-/* a[0, n) == b[0, n) for the short strings of paths, inline: overlapping
- * word compares up to 16 bytes, memcmp beyond. Reads nothing outside. */
+/* a[0, n) == b[0, n) for the short strings of paths, inline: word
+ * compares, the last word overlapping. Reads nothing outside. */
 AD_INLINE bool bytes_eq(const char *a, const char *b, size_t n)
 {
     if (n >= 8) {
-        if (n > 16)
-            return memcmp(a, b, n) == 0;
-        return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8);
+        for (size_t i = 0; n - i > 8; i += 8)
+            if (load8(a + i) != load8(b + i))
+                return false;
+        return load8(a + n - 8) == load8(b + n - 8);
     }
     if (n >= 4) {
         uint32_t x, y, x2, y2;
@@ -333,6 +334,27 @@ AD_INLINE bool bytes_eq(const char *a, const char *b, size_t n)
         return x == y && x2 == y2;
     }
     return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+}
+
+/* memcmp(a, b, n) as a sign, inline: word compares (byte order fixed by a
+ * swap on little-endian machines), then the tail byte by byte. */
+AD_INLINE int bytes_cmp(const char *a, const char *b, size_t n)
+{
+    size_t i = 0;
+    for (; n - i >= 8; i += 8) {
+        uint64_t x = load8(a + i), y = load8(b + i);
+        if (x != y) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            x = __builtin_bswap64(x);
+            y = __builtin_bswap64(y);
+#endif
+            return x < y ? -1 : 1;
+        }
+    }
+    for (; i < n; i++)
+        if (a[i] != b[i])
+            return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
+    return 0;
 }
 
 /* End of the segment that starts at a (a <= vlen): the next '/' (real, or
@@ -351,6 +373,15 @@ AD_INLINE size_t seg_end(const ad_walk *w, size_t a)
         if (z) /* the lowest flagged byte is always a real '/' */
             return i + ((unsigned)__builtin_ctzll(z) >> 3);
         i += 8;
+    }
+    if (i < n && n >= 8) {
+        /* the 1..7 tail bytes: the path's last word shifted down, one test
+         * instead of a byte loop (fewer mispredicted branches) */
+        size_t rem = n - i;
+        uint64_t v = (load8(p + n - 8) >> (8 * (8 - rem))) ^ 0x2F2F2F2F2F2F2F2Full;
+        uint64_t z = (v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull;
+        z &= (1ull << (8 * rem)) - 1;
+        return z ? i + ((unsigned)__builtin_ctzll(z) >> 3) : n;
     }
 #endif
     while (i < n && p[i] != '/')
@@ -513,6 +544,15 @@ AD_INLINE uint32_t packed_static(ad_walk *w, const ad_block *blk, const ad_pnode
         }
         return AD_NONE;
     }
+    /* The hottest static child first (laid out first): under skewed traffic
+     * it usually matches, and then no segment end or hash is needed. */
+    const ad_pnode *hot = &nd[xp->first];
+    touch(w, sampled, hot, sizeof *hot);
+    touch(w, sampled, blk->labels + hot->label, hot->label_len);
+    if (label_at(w, a, blk->labels + hot->label, hot->label_len, add_slash)) {
+        *cend = a + hot->label_len;
+        return xp->first;
+    }
     if (*b == SIZE_MAX)
         *b = seg_end(w, a);
     size_t sl = *b - a;
@@ -660,13 +700,9 @@ AD_INLINE const ad_tnode *trie_static(ad_walk *w, const ad_kids *k, const char *
         const ad_tnode *t = k->child[mid];
         touch(w, sampled, &k->child[mid], sizeof k->child[mid]);
         touch(w, sampled, t, sizeof *t + (t->label_len < 64 ? t->label_len : 64));
-        int c;
-        if (t->label_len != n)
-            c = t->label_len < n ? -1 : 1;
-        else if (bytes_eq(t->label, seg, n))
+        int c = t->label_len != n ? (t->label_len < n ? -1 : 1) : bytes_cmp(t->label, seg, n);
+        if (c == 0)
             return t;
-        else
-            c = memcmp(t->label, seg, n);
         if (c < 0)
             lo = mid + 1;
         else

@@ -22,7 +22,7 @@
 #include "thread.h"          /* rtm__mutex, rtm__cond, rtm__thread */
 
 #define XXH_INLINE_ALL
-#include <xxhash.h> /* XXH3_64bits: sketch tokens, long segments in ad_hash() */
+#include <xxhash.h> /* XXH3_64bits: sketch tokens */
 
 #define AD_SKETCH     32u            /* buckets per next-token sketch (power of two) */
 #define AD_PACKED     ((uintptr_t)1) /* tag bit of a packed body pointer */
@@ -152,14 +152,25 @@ static inline const ad_kids *ad_kids_of(const ad_tnode *n)
 }
 
 /* Hash of a static segment (its first segment, for merged labels) for the
- * static-child indexes: inline, two overlapping word loads and a
- * multiply-xorshift mix for up to 16 bytes (most segments), XXH3 beyond. */
+ * static-child indexes, inline: two overlapping word loads and a
+ * multiply-xorshift mix for up to 16 bytes (most segments); beyond, the
+ * leading words are folded in first (a param value looked up among the
+ * statics is often that long: no library call on the lookup path). */
 static inline uint64_t ad_hash(const char *p, size_t n)
 {
     uint64_t lo = 0, hi = 0;
-    if (n > 16)
-        return XXH3_64bits(p, n);
-    if (n >= 8) {
+    if (n > 16) {
+        uint64_t acc = n;
+        size_t i = 0;
+        for (; n - i > 16; i += 8) {
+            memcpy(&lo, p + i, 8);
+            acc = (acc ^ lo) * 0x9FB21C651E98DF25ull;
+            acc ^= acc >> 29;
+        }
+        memcpy(&lo, p + n - 16, 8);
+        memcpy(&hi, p + n - 8, 8);
+        lo ^= acc;
+    } else if (n >= 8) {
         memcpy(&lo, p, 8);
         memcpy(&hi, p + n - 8, 8);
     } else if (n >= 4) {

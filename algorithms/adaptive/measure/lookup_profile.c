@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* A fixed lookup loop for instruction-level profiles: builds one router
+ * from a table and runs N lookups over the benchmark's own request stream
+ * (bench/workload.c: realistic parameter values, request methods, uniform
+ * or Zipf 1.1, seed 1), so that `valgrind --tool=callgrind` runs with
+ * N = 0 and N = 100000 give instructions, branches, mispredictions and
+ * simulated misses per lookup by difference. With TIME set in the
+ * environment it prints the minimum ns per lookup of 30 rounds instead.
+ * `pack` packs every subtree of an adaptive router after 100,000 sampled
+ * lookups (hot-first layout from real heat), then stops sampling. Not part
+ * of the library or the tests; built by hand (README "Reproducing").
+ *
+ * usage: lookup_profile TABLE trie|radix|adaptive N [uniform|zipf] [pack] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adaptive_internal.h" /* struct rtm__impl: sample_every */
+#include "router_internal.h"   /* struct rtm_router */
+#include "workload.h"          /* wl_pool_*, wl_requests_* */
+
+static volatile unsigned sink;
+
+static void lookups(const rtm_router *r, const wl_requests *q, size_t n)
+{
+    rtm_result res;
+    for (size_t i = 0; i < n; i++) {
+        const wl_req *x = &q->v[i % q->n];
+        rtm_match(r, (rtm_method)x->method, x->path, x->len, &res);
+        sink += (unsigned)res.status;
+    }
+}
+
+static void pack_hot(rtm_router *r, const wl_requests *q)
+{
+    lookups(r, q, 100000);
+    size_t n = rtm__adaptive_subtrees(r->impl, NULL, 0);
+    double *e = calloc(n + 1, sizeof *e), *m = calloc(n + 1, sizeof *m);
+    if (!e || !m)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        m[i] = 1.0;
+    rtm__adaptive_metrics inj = {n, e, m, (size_t)-1, true};
+    rtm__adaptive_step(r->impl, &inj);
+    r->impl->sample_every = UINT32_C(1) << 30;
+    free(e);
+    free(m);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr,
+                "usage: lookup_profile TABLE trie|radix|adaptive N [uniform|zipf] [pack]\n");
+        return 2;
+    }
+    const char *files[1] = {argv[1]};
+    const char *name = argv[2];
+    size_t n = strtoul(argv[3], NULL, 10);
+    double zipf = argc > 4 && strcmp(argv[4], "uniform") == 0 ? 0.0 : 1.1;
+    int pack = argc > 5 && strcmp(argv[5], "pack") == 0;
+    rtm_algorithm a = strcmp(name, "radix") == 0  ? RTM_ALGO_RADIX
+                      : strcmp(name, "trie") == 0 ? RTM_ALGO_TRIE
+                                                  : RTM_ALGO_ADAPTIVE;
+    wl_pool pool;
+    wl_requests q;
+    char err[256];
+    rtm_router *r;
+    rtm_config cfg = {0};
+    size_t rejected;
+    cfg.adaptive_flags = RTM_ADAPTIVE_NO_THREAD;
+    cfg.adaptive_sample_every = pack ? 2 : 0;
+    if (wl_pool_load(&pool, files, 1, RTM_ALGO_REFERENCE, NULL, err, sizeof err) != 0 ||
+        rtm_create(&r, a, &cfg) != 0) {
+        fprintf(stderr, "lookup_profile: %s\n", err);
+        return 1;
+    }
+    wl_pool_build(&pool, r, pool.nbase, 0, &rejected);
+    if (wl_requests_generate(&q, &pool, pool.nbase, 4096, zipf, 1) != 0)
+        return 1;
+    if (pack && a == RTM_ALGO_ADAPTIVE)
+        pack_hot(r, &q);
+    if (getenv("TIME")) {
+        double best = 1e18;
+        for (int k = 0; k < 30; k++) {
+            double t0 = wl_cpu_now();
+            lookups(r, &q, n);
+            double t = (wl_cpu_now() - t0) * 1e9 / (double)n;
+            best = t < best ? t : best;
+        }
+        printf("%s%s %.1f ns/lookup\n", name, pack ? "+pack" : "", best);
+    } else {
+        lookups(r, &q, n);
+    }
+    rtm_free(r);
+    wl_requests_free(&q);
+    wl_pool_free(&pool);
+    return 0;
+}
