@@ -607,6 +607,24 @@ static void policy_counters(bench_state *st)
     bench_counter(st, "reshapes", (double)now.reshapes, 0);
 }
 
+/* rtm_match() on `batch` requests of the stream from *i on (wrapping),
+ * *i advanced; returns the sum of the statuses (kept alive by the caller). */
+static unsigned match_batch(const rtm_router *r, const wl_requests *q, size_t *i, uint64_t batch)
+{
+    rtm_result res;
+    unsigned sum = 0;
+    size_t j = *i;
+    for (uint64_t k = 0; k < batch; k++) {
+        const wl_req *rq = &q->v[j];
+        rtm_match(r, (rtm_method)rq->method, rq->path, rq->len, &res);
+        sum += (unsigned)res.status;
+        if (++j == q->n)
+            j = 0;
+    }
+    *i = j;
+    return sum;
+}
+
 static void match_run(void *payload, int64_t arg, bench_state *st)
 {
     item *it = payload;
@@ -617,18 +635,11 @@ static void match_run(void *payload, int64_t arg, bench_state *st)
     size_t i = app.cursor % q->n;
     uint64_t done = 0, misses0 = 0;
     unsigned sink = 0;
-    rtm_result res;
     if (app.llc.fd >= 0)
         misses0 = perf_llc_read(&app.llc);
     double t0 = wl_cpu_now();
     while (bench_keep_running_batch(st, batch)) {
-        for (uint64_t k = 0; k < batch; k++) {
-            const wl_req *rq = &q->v[i];
-            rtm_match(r, (rtm_method)rq->method, rq->path, rq->len, &res);
-            sink += (unsigned)res.status;
-            if (++i == q->n)
-                i = 0;
-        }
+        sink += match_batch(r, q, &i, batch);
         done += batch;
     }
     double secs = wl_cpu_now() - t0;
@@ -735,7 +746,6 @@ static void match_mt_run(void *payload, int64_t arg, bench_state *st)
     size_t i = (app.mt_cursor + (size_t)t * (q->n / (size_t)nt)) % q->n;
     uint64_t done = 0;
     unsigned sink = 0;
-    rtm_result res;
     double w0 = 0, c0 = 0, w1 = 0, c1 = 0;
     while (bench_keep_running_batch(st, batch)) {
         if (done == 0) {
@@ -743,13 +753,7 @@ static void match_mt_run(void *payload, int64_t arg, bench_state *st)
             w0 = wl_now();
             c0 = wl_cpu_now();
         }
-        for (uint64_t k = 0; k < batch; k++) {
-            const wl_req *rq = &q->v[i];
-            rtm_match(r, (rtm_method)rq->method, rq->path, rq->len, &res);
-            sink += (unsigned)res.status;
-            if (++i == q->n)
-                i = 0;
-        }
+        sink += match_batch(r, q, &i, batch);
         done += batch;
         /* before the stop barrier: this thread's own end (~0.5% of a batch) */
         w1 = wl_now();
