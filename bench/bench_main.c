@@ -426,6 +426,24 @@ static void trace_memory(const item *it, size_t n)
     memtrace_arena_release();
 }
 
+/* rtm_match() on `batch` requests of the stream from *i on (wrapping),
+ * *i advanced; returns the sum of the statuses (kept alive by the caller). */
+static unsigned match_batch(const rtm_router *r, const wl_requests *q, size_t *i, uint64_t batch)
+{
+    rtm_result res;
+    unsigned sum = 0;
+    size_t j = *i;
+    for (uint64_t k = 0; k < batch; k++) {
+        const wl_req *rq = &q->v[j];
+        rtm_match(r, (rtm_method)rq->method, rq->path, rq->len, &res);
+        sum += (unsigned)res.status;
+        if (++j == q->n)
+            j = 0;
+    }
+    *i = j;
+    return sum;
+}
+
 /* Does a router with a background policy get the long warm-up at size n?
  * Always, except in a --quick sweep (CI's time budget): there only at its
  * largest size, unless --policy-warmup was given. */
@@ -566,12 +584,9 @@ static const char *match_setup(void *payload, int64_t arg)
     rtm_get_stats(app.router, &st0);
     t0 = wl_now();
     unsigned sink = 0;
-    for (k = 0; k < warm_max; k++) {
-        rtm_match(app.router, (rtm_method)q->v[i].method, q->v[i].path, q->v[i].len, &res);
-        sink += (unsigned)res.status;
-        if (++i == q->n)
-            i = 0;
-        if ((k & 255) == 255 && wl_now() - t0 > warm_secs)
+    for (k = 0; k < warm_max; k += 256) {
+        sink += match_batch(app.router, q, &i, 256);
+        if (wl_now() - t0 > warm_secs)
             break;
     }
     bench_do_not_optimize(&sink);
@@ -605,24 +620,6 @@ static void policy_counters(bench_state *st)
     bench_counter(st, "warmup_s", app.warm_s, 0);
     bench_counter(st, "reshapes_warmup", (double)(app.reshapes_warm - app.reshapes_pre), 0);
     bench_counter(st, "reshapes", (double)now.reshapes, 0);
-}
-
-/* rtm_match() on `batch` requests of the stream from *i on (wrapping),
- * *i advanced; returns the sum of the statuses (kept alive by the caller). */
-static unsigned match_batch(const rtm_router *r, const wl_requests *q, size_t *i, uint64_t batch)
-{
-    rtm_result res;
-    unsigned sum = 0;
-    size_t j = *i;
-    for (uint64_t k = 0; k < batch; k++) {
-        const wl_req *rq = &q->v[j];
-        rtm_match(r, (rtm_method)rq->method, rq->path, rq->len, &res);
-        sum += (unsigned)res.status;
-        if (++j == q->n)
-            j = 0;
-    }
-    *i = j;
-    return sum;
 }
 
 static void match_run(void *payload, int64_t arg, bench_state *st)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "router_internal.h" /* rtm__diag_set */
+#include "swar.h"            /* rtm__load8, rtm__bytes_eq, rtm__first_byte */
 
 static const char *const reason_messages[] = {
     [RTM_PAT_OK] = "ok",
@@ -59,46 +60,6 @@ static size_t first_bad_name_byte(const char *text, size_t off, size_t n)
     return SIZE_MAX;
 }
 
-/* Word-at-a-time scanning, on little-endian targets (where the first byte in
- * memory is the lowest of a loaded word). A match mask has the high bit set
- * in each byte that matches; only its lowest set bit is exact (a borrow can
- * flag a byte above a real match, never below one), and that is the only
- * bit the scans use. */
-#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) &&                                 \
-    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define RTM__SWAR 1
-#else
-#define RTM__SWAR 0
-#endif
-#define ONES  UINT64_C(0x0101010101010101)
-#define HIGHS (ONES * 0x80)
-
-static inline uint64_t load8(const char *p)
-{
-    uint64_t x;
-    memcpy(&x, p, 8);
-    return x;
-}
-
-/* Bytes of x equal to b. */
-static inline uint64_t bytes_eq(uint64_t x, unsigned char b)
-{
-    uint64_t y = x ^ (ONES * b);
-    return (y - ONES) & ~y & HIGHS;
-}
-
-/* Bytes of x below b (b <= 0x80). */
-static inline uint64_t bytes_below(uint64_t x, unsigned char b)
-{
-    return (x - ONES * b) & ~x & HIGHS;
-}
-
-/* Index of the first byte flagged in a non-zero mask. */
-static inline size_t first_byte(uint64_t m)
-{
-    return (size_t)__builtin_ctzll(m) >> 3;
-}
-
 /* Copy the static text from t[j] to shape + *w up to the first '/', '{' or
  * '}' (or len), whose offset it returns, with that byte's class in *cls
  * (C_TEXT at len). The shape never runs ahead of the text (*w <= j) and
@@ -109,11 +70,11 @@ static size_t scan_static(const char *t, size_t j, size_t len, char *shape, size
     size_t w = *wp;
 #if RTM__SWAR
     while (j + 8 <= len) {
-        uint64_t x = load8(t + j);
+        uint64_t x = rtm__load8(t + j);
         memcpy(shape + w, &x, 8);
-        uint64_t m = bytes_eq(x, '/') | bytes_eq(x, '{') | bytes_eq(x, '}');
+        uint64_t m = rtm__bytes_eq(x, '/') | rtm__bytes_eq(x, '{') | rtm__bytes_eq(x, '}');
         if (m) {
-            size_t n = first_byte(m);
+            size_t n = rtm__first_byte(m);
             *cls = byte_class[(unsigned char)(x >> (8 * n))];
             *wp = w + n;
             return j + n;
@@ -138,15 +99,16 @@ static size_t scan_name(const char *t, size_t q, size_t len, size_t *bad)
     *bad = SIZE_MAX;
 #if RTM__SWAR
     while (q + 8 <= len) {
-        uint64_t x = load8(t + q);
-        uint64_t term = bytes_eq(x, '}') | bytes_eq(x, '/');
-        uint64_t b = bytes_below(x, 0x21) | bytes_eq(x, 0x7f) | bytes_eq(x, '{') | bytes_eq(x, '*');
+        uint64_t x = rtm__load8(t + q);
+        uint64_t term = rtm__bytes_eq(x, '}') | rtm__bytes_eq(x, '/');
+        uint64_t b = rtm__bytes_below(x, 0x21) | rtm__bytes_eq(x, 0x7f) | rtm__bytes_eq(x, '{') |
+                     rtm__bytes_eq(x, '*');
         if (term)
             b &= (term & (~term + 1)) - 1; /* the bytes before the terminator */
         if (b && *bad == SIZE_MAX)
-            *bad = q + first_byte(b);
+            *bad = q + rtm__first_byte(b);
         if (term)
-            return q + first_byte(term);
+            return q + rtm__first_byte(term);
         q += 8;
     }
 #endif

@@ -129,6 +129,7 @@
 #include "adaptive_internal.h" /* ad_tnode, ad_kids, ad_block, ad_sub, helpers */
 #include "metrics.h"           /* rtm__metrics_read, rtm__cachemodel_touch, rtm__metrics_init */
 #include "segment.h"           /* rtm__seg_rank, rtm__mixed_match */
+#include "swar.h"              /* rtm__load8, rtm__bytes_eq, rtm__first_byte */
 
 #define AD_INLINE static inline __attribute__((always_inline))
 
@@ -307,23 +308,15 @@ size_t rtm__adaptive_last_visits(void)
 }
 #endif
 
-/* 8 bytes from p, unaligned (one load). */
-AD_INLINE uint64_t load8(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
 /* a[0, n) == b[0, n) for the short strings of paths, inline: word
  * compares, the last word overlapping. Reads nothing outside. */
 AD_INLINE bool bytes_eq(const char *a, const char *b, size_t n)
 {
     if (n >= 8) {
         for (size_t i = 0; n - i > 8; i += 8)
-            if (load8(a + i) != load8(b + i))
+            if (rtm__load8(a + i) != rtm__load8(b + i))
                 return false;
-        return load8(a + n - 8) == load8(b + n - 8);
+        return rtm__load8(a + n - 8) == rtm__load8(b + n - 8);
     }
     if (n >= 4) {
         uint32_t x, y, x2, y2;
@@ -342,7 +335,7 @@ AD_INLINE int bytes_cmp(const char *a, const char *b, size_t n)
 {
     size_t i = 0;
     for (; n - i >= 8; i += 8) {
-        uint64_t x = load8(a + i), y = load8(b + i);
+        uint64_t x = rtm__load8(a + i), y = rtm__load8(b + i);
         if (x != y) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
             x = __builtin_bswap64(x);
@@ -366,22 +359,21 @@ AD_INLINE size_t seg_end(const ad_walk *w, size_t a)
         return a;
     const char *p = w->path;
     size_t i = a, n = w->len;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if RTM__SWAR
     while (i + 8 <= n) {
-        uint64_t v = load8(p + i) ^ 0x2F2F2F2F2F2F2F2Full;
-        uint64_t z = (v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull;
-        if (z) /* the lowest flagged byte is always a real '/' */
-            return i + ((unsigned)__builtin_ctzll(z) >> 3);
+        uint64_t z = rtm__bytes_eq(rtm__load8(p + i), '/');
+        if (z)
+            return i + rtm__first_byte(z);
         i += 8;
     }
     if (i < n && n >= 8) {
         /* the 1..7 tail bytes: the path's last word shifted down, one test
-         * instead of a byte loop (fewer mispredicted branches) */
+         * instead of a byte loop (fewer mispredicted branches); the bytes
+         * shifted in are zero, never '/' */
         size_t rem = n - i;
-        uint64_t v = (load8(p + n - 8) >> (8 * (8 - rem))) ^ 0x2F2F2F2F2F2F2F2Full;
-        uint64_t z = (v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull;
-        z &= (1ull << (8 * rem)) - 1;
-        return z ? i + ((unsigned)__builtin_ctzll(z) >> 3) : n;
+        uint64_t z = rtm__bytes_eq(rtm__load8(p + n - 8) >> (8 * (8 - rem)), '/');
+        z &= (UINT64_C(1) << (8 * rem)) - 1;
+        return z ? i + rtm__first_byte(z) : n;
     }
 #endif
     while (i < n && p[i] != '/')
