@@ -15,6 +15,8 @@
  *          budget and the repack flag; or with no injection, so the
  *          sampled sketches decide;
  *   ADD / REMOVE  a route on both routers, same result required;
+ *   HOT    publish a hot-route index of every route it can hold (the
+ *          policy's ticks also build one from the sampled winners);
  *   INFO   rtm__adaptive_subtrees must be consistent with stats.
  * The router runs with RTM_ADAPTIVE_NO_THREAD: every tick is ours. */
 #include <stdio.h>
@@ -241,6 +243,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                             r2);
             check_tree(ad, "a remove");
             match_all(ad, ref, "a remove");
+        } else if (c < 250) {
+            /* the hot-route index over every route it can hold (the
+             * policy builds it only from enough sampled traffic) */
+            FUZZ_ASSERT(rtm__adaptive_hot_build_all(ad->impl) == 0);
+            check_tree(ad, "a hot index");
+            for (unsigned i = 0; i < 3; i++) /* unsampled lookups answer from it */
+                match_all(ad, ref, "a hot index");
         } else {
             info(ad);
         }

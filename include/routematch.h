@@ -193,6 +193,8 @@ typedef struct rtm_config {
 
 /** Adaptive: do not start the background thread (ticks only by rtm_adaptive_step). */
 #define RTM_ADAPTIVE_NO_THREAD 1u
+/** Adaptive: never build the hot-route index (the tree encodings only). */
+#define RTM_ADAPTIVE_NO_HOT 2u
 
 /* ---- Router ---- */
 

@@ -540,6 +540,230 @@ TEST(adaptive, insert_and_remove_expand_packed_subtrees)
     rt_reqs_free(&q);
 }
 
+/* ---- The hot-route index ---- */
+
+static rtm__adaptive_hot_info ad_hot_info(const rtm_router *r)
+{
+    rtm__adaptive_hot_info hi;
+    rtm__adaptive_hot(r->impl, &hi);
+    return hi;
+}
+
+/* `times` lookups of METHOD PATH through the facade. */
+static void ad_traffic(const rtm_router *r, const char *method, const char *path, size_t times)
+{
+    rtm_result res;
+    for (size_t i = 0; i < times; i++)
+        rtm_match(r, rtm_method_parse(method, strlen(method)), path, strlen(path), &res);
+}
+
+/* The index's answer (tried first by the counted lookup, the tree after a
+ * give-up) equals the tree's (a router without the index), in every detail
+ * rt_format prints; the tree itself is held to the reference everywhere
+ * else. */
+static void ad_assert_hot_same(const rtm_router *r, const rtm_router *tree, const char *method,
+                               const char *path)
+{
+    unsigned m = (unsigned)rtm_method_parse(method, strlen(method));
+    size_t len = strlen(path), v = 0;
+    rtm_result a, b;
+    char la[1024], lb[1024];
+    memset(&a, 0, sizeof a); /* the facade's fields (tsr) stay 0 in both */
+    memset(&b, 0, sizeof b);
+    rtm__adaptive_match_counted(r->impl, m, path, len, 0, &a, &v);
+    rtm__adaptive_match_counted(tree->impl, m, path, len, 0, &b, &v);
+    rtm_test_set_context(path);
+    ASSERT_STR_EQ(rt_format(&a, path, len, 1, la, sizeof la),
+                  rt_format(&b, path, len, 1, lb, sizeof lb));
+    rtm_test_set_context(NULL);
+}
+
+static const rt_route hot_table[] = {
+    {"GET", "/users"},
+    {"GET", "/users/new"},
+    {"GET", "/users/new/edit"},
+    {"GET", "/users/{id}"},
+    {"GET,PUT", "/users/{id}/edit"},
+    {"GET", "/users/{id}/posts/{pid}"},
+    {"GET", "/api/v1/things/{id}"},
+    {"GET", "/api/v1/things/{id}/"},
+    {"GET", "/files/{*path}"},
+    {"GET", "/img/{name}.png"},
+    {"*", "/any/{x}"},
+};
+
+/* Every request of the hot table's shapes, and the give-ups around them. */
+static const char *const hot_requests[][2] = {
+    {"GET", "/users/42/edit"},
+    {"PUT", "/users/42/edit"},
+    {"DELETE", "/users/42/edit"},
+    {"GET", "/users/new"},
+    {"GET", "/users/new/edit"},
+    {"GET", "/users/42"},
+    {"GET", "/users"},
+    {"GET", "/users/"},
+    {"GET", "/users//edit"},
+    {"GET", "/users/42/edit/"},
+    {"GET", "/users/42/posts/7"},
+    {"GET", "/users/new/posts/7"},
+    {"GET", "/api/v1/things/7"},
+    {"GET", "/api/v1/things/7/"},
+    {"GET", "/api/v1/things/"},
+    {"GET", "/api/v1/things"},
+    {"GET", "/api/v2/things/7"},
+    {"GET", "/files/a/b"},
+    {"GET", "/img/a.png"},
+    {"PATCH", "/any/1"},
+    {"GET", "/any/1/2"},
+    {"GET", "/api/v1/things/7/x"},
+    {"GET", "/"},
+    {"OTHER", "/users/1/edit"},
+};
+
+static void ad_assert_hot_requests(const rtm_router *r, const rtm_router *tree)
+{
+    for (size_t i = 0; i < RT_COUNT(hot_requests); i++)
+        ad_assert_hot_same(r, tree, hot_requests[i][0], hot_requests[i][1]);
+}
+
+/* An adaptive router without its thread, with these extra flags. */
+static rtm_router *ad_new_flags(uint32_t sample_every, uint32_t flags)
+{
+    rtm_config cfg = {0};
+    cfg.adaptive_flags = RTM_ADAPTIVE_NO_THREAD | flags;
+    cfg.adaptive_sample_every = sample_every;
+    rtm_router *r = NULL;
+    ASSERT_OK(rtm_create(&r, RTM_ALGO_ADAPTIVE, &cfg));
+    return r;
+}
+
+/* Built from traffic, the index holds exactly the sampled eligible routes;
+ * a request for a static sibling it does not hold (a threat: /users/new
+ * beside the hot /users/{id}), a missing method, a trailing or empty
+ * segment all give the tree's answer; unsampled lookups through the facade
+ * answer from it; a writer drops it; a window of traffic it cannot hold
+ * withdraws it. */
+TEST(adaptive, hot_index_from_traffic)
+{
+    rtm_router *tree = ad_new_flags(1, RTM_ADAPTIVE_NO_HOT);
+    rt_add_table(tree, hot_table, RT_COUNT(hot_table));
+    rtm_router *r = ad_new(1, NULL); /* every lookup sampled */
+    rt_add_table(r, hot_table, RT_COUNT(hot_table));
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 0);
+
+    /* Under AD_HOT_MIN_SAMPLES samples: nothing is built. */
+    ad_traffic(r, "GET", "/users/42/edit", AD_HOT_MIN_SAMPLES - 1);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).builds, 0);
+
+    /* Two eligible routes and a catch-all (never held): 2/3 covered. */
+    ad_traffic(r, "GET", "/users/42/edit", 300);
+    ad_traffic(r, "GET", "/api/v1/things/7", 200);
+    ad_traffic(r, "GET", "/files/a/b", 250);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    rtm__adaptive_hot_info hi = ad_hot_info(r);
+    ASSERT_EQ_UINT(hi.routes, 2);
+    ASSERT_EQ_UINT(hi.builds, 1);
+    ASSERT_TRUE(hi.cover > 0.6 && hi.cover < 0.7); /* 500 of the 750 window samples */
+    ad_assert_hot_requests(r, tree);
+
+    /* Sampled lookups also try the index: hits for what it holds, none for
+     * what it gives up on. */
+    uint32_t tries = hi.tries, hits = hi.hits;
+    ad_traffic(r, "GET", "/users/42/edit", 10);
+    ad_traffic(r, "GET", "/users/new", 5);
+    ad_traffic(r, "DELETE", "/users/42/edit", 5);
+    hi = ad_hot_info(r);
+    ASSERT_EQ_UINT(hi.tries - tries, 20);
+    ASSERT_EQ_UINT(hi.hits - hits, 10);
+
+    /* A writer drops it (a new route can be a new threat); the next window
+     * builds it again. */
+    rt_add(r, "GET", "/users/me/edit", 90);
+    rt_add(tree, "GET", "/users/me/edit", 90);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 0);
+    ad_traffic(r, "GET", "/users/42/edit", 300);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 2); /* and /users/new, sampled 5 times above */
+    ad_assert_hot_requests(r, tree);
+    ad_assert_hot_same(r, tree, "GET", "/users/me/edit");
+
+    /* In the packed encoding too. */
+    ASSERT_GT_INT(ad_step_all(r, 0.0, 1.0, false, (size_t)-1), 0);
+    ad_traffic(r, "GET", "/users/7/posts/8", 300);
+    ad_traffic(r, "GET", "/img/x.png", 100); /* mixed: never held */
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 1);
+    ad_assert_hot_requests(r, tree);
+
+    /* Mostly what it cannot hold: withdrawn. */
+    ad_traffic(r, "GET", "/files/x", 400);
+    ad_traffic(r, "GET", "/users/42/edit", 100);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 0);
+    ad_assert_hot_requests(r, tree);
+    ad_assert_invariants(r);
+    rtm_free(r);
+
+    /* RTM_ADAPTIVE_NO_HOT: the same traffic builds nothing. */
+    ad_traffic(tree, "GET", "/users/42/edit", 1000);
+    ASSERT_TRUE(ad_step_all(tree, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_EQ_UINT(ad_hot_info(tree).builds, 0);
+    ASSERT_EQ_UINT(rtm__adaptive_hot_build_all(tree->impl), 0);
+    ASSERT_EQ_UINT(ad_hot_info(tree).routes, 0);
+    rtm_free(tree);
+}
+
+/* With the default one-in-K sampling most facade lookups answer from the
+ * index: after a window of Zipf-like traffic, repeated sweeps through
+ * rtm_match() equal the reference on the tricky table, and on the whole
+ * table index. */
+TEST(adaptive, hot_index_answers_through_the_facade)
+{
+    const rt_case *tricky = NULL;
+    for (size_t i = 0; i < rt_ncases; i++) {
+        if (strcmp(rt_cases[i].name, "tricky") == 0)
+            tricky = &rt_cases[i];
+    }
+    ASSERT_NOT_NULL(tricky);
+    char routes[1024], req[1024], err[512];
+    rtm__table t;
+    rt_case_routes(tricky, routes, sizeof routes);
+    if (rtm__table_read(&t, routes, err, sizeof err) != 0)
+        RTM_TEST_FAIL("%s", err);
+    rt_reqs q;
+    ad_reqs(&q, &t, rt_spec_file(tricky->name, "req", req, sizeof req), 1);
+    rtm_router *ref = rt_new(RTM_ALGO_REFERENCE, NULL);
+    rtm__table_add(ref, &t, NULL, "tricky", NULL);
+    rt_snapshot want;
+    rt_snapshot_take(ref, &q, &want);
+
+    rtm_router *r = ad_new(4, NULL);
+    rtm__table_add(r, &t, NULL, "tricky", NULL);
+    for (size_t k = 0; k < 4 * AD_HOT_MIN_SAMPLES / q.n + 8; k++) {
+        for (size_t i = 0; i < q.n; i++) {
+            rtm_result res;
+            for (size_t z = 0; z <= 8 / (i + 1); z++) /* the first requests hottest */
+                rtm_match(r, (rtm_method)q.v[i].method, q.v[i].path, q.v[i].len, &res);
+        }
+    }
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_GT_UINT(ad_hot_info(r).routes, 0);
+    for (int sweep = 0; sweep < 4; sweep++) /* each request meets the index 3 in 4 */
+        ad_assert_same(r, &q, &want, "hot index from traffic");
+    size_t from_traffic = ad_hot_info(r).routes;
+    ASSERT_OK(rtm__adaptive_hot_build_all(r->impl));
+    ASSERT_LE_UINT(from_traffic, ad_hot_info(r).routes);
+    for (int sweep = 0; sweep < 4; sweep++)
+        ad_assert_same(r, &q, &want, "hot index of every route");
+    rt_snapshot_free(&want);
+    rtm_free(r);
+    rtm_free(ref);
+    rt_reqs_free(&q);
+    rtm__table_free(&t);
+}
+
 /* ---- Out of memory ---- */
 
 TEST(adaptive, oom_in_reshape_and_expansion_changes_nothing)

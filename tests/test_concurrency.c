@@ -208,7 +208,9 @@ static int cc_step_random(rtm_router *r, uint64_t *seed, size_t tick)
 /* ---- Tests ---- */
 
 /* Readers on three threads while the main thread re-encodes subtrees as
- * fast as it can (every tick re-packs many subtrees). */
+ * fast as it can (every tick re-packs many subtrees) and publishes
+ * hot-route indexes: one of every route every third tick, and the ticks'
+ * own from the readers' sampled winners. */
 TEST(concurrency, readers_get_reference_answers_while_reshaping)
 {
     static const char *const names[] = {"github", "tricky", "kubernetes"};
@@ -228,14 +230,19 @@ TEST(concurrency, readers_get_reference_answers_while_reshaping)
         size_t ticks = 0, reshaped = 0;
         double until = cc_now() + 1.5;
         while (cc_now() < until || ticks < 20) {
+            if (ticks % 3 == 0)
+                ASSERT_OK(rtm__adaptive_hot_build_all(r->impl));
             int k = cc_step_random(r, &seed, ticks++);
             ASSERT_TRUE(k >= 0);
             reshaped += (size_t)k;
         }
         size_t lookups = cc_finish(&pool);
-        printf("\n    %s: %zu ticks, %zu re-encodings, %zu concurrent lookups", f.name, ticks,
-               reshaped, lookups);
+        rtm__adaptive_hot_info hi;
+        rtm__adaptive_hot(r->impl, &hi);
+        printf("\n    %s: %zu ticks, %zu re-encodings, %llu hot indexes, %zu concurrent lookups",
+               f.name, ticks, reshaped, (unsigned long long)hi.builds, lookups);
         ASSERT_GT_UINT(reshaped, 20);
+        ASSERT_LE_UINT(ticks / 3, hi.builds);
         ASSERT_GT_UINT(lookups, 1000);
         const char *why;
         ASSERT_EQ_INT(rtm__adaptive_check(r->impl, &why), 0);
@@ -265,8 +272,11 @@ TEST(concurrency, policy_thread_under_live_traffic)
     size_t lookups = cc_finish(&pool);
     rtm_stats st;
     rtm_get_stats(r, &st);
-    printf("\n    %zu lookups, %llu re-encodings by the policy thread (%s)", lookups,
-           (unsigned long long)st.reshapes, st.metric_source);
+    rtm__adaptive_hot_info hi;
+    rtm__adaptive_hot(r->impl, &hi);
+    printf("\n    %zu lookups, %llu re-encodings and %llu hot indexes by the policy thread (%s)",
+           lookups, (unsigned long long)st.reshapes, (unsigned long long)hi.builds,
+           st.metric_source);
     ASSERT_GT_UINT(lookups, 1000);
     rtm_free(r);
     cc_free(&f);

@@ -63,14 +63,13 @@ bool rt_match_counted(const rtm_router *r, rtm_method method, const char *path, 
     return true;
 }
 
-void rt_settle(const rtm_router *r)
-{
 #if RTM_HAVE_ADAPTIVE
-    if (!rtm_test_packed_pass() || r->algo != RTM_ALGO_ADAPTIVE)
-        return;
+/* Pack every subtree still in trie form; true when a tick ran. */
+static bool settle_packed(const rtm_router *r)
+{
     size_t n = rtm__adaptive_subtrees(r->impl, NULL, 0);
     if (n == 0)
-        return;
+        return false;
     rtm__adaptive_subtree_info *info = malloc(n * sizeof *info);
     double *entropy = malloc(n * sizeof *entropy), *miss = malloc(n * sizeof *miss);
     if (!info || !entropy || !miss)
@@ -93,6 +92,28 @@ void rt_settle(const rtm_router *r)
     free(miss);
     if (rc < 0)
         RTM_TEST_FAIL("packing the adaptive router failed: %s", rtm_err_name(rc));
+    return any;
+}
+#endif
+
+void rt_settle(const rtm_router *r)
+{
+#if RTM_HAVE_ADAPTIVE
+    bool hot = rtm_test_hot_pass();
+    if (!(rtm_test_packed_pass() || hot) || r->algo != RTM_ALGO_ADAPTIVE)
+        return;
+    bool ticked = settle_packed(r);
+    if (!hot)
+        return;
+    /* Writers drop the index and a tick may replace it with one built from
+     * traffic: publish the whole-table one again. */
+    rtm__adaptive_hot_info hi;
+    rtm__adaptive_hot(r->impl, &hi);
+    if (ticked || hi.routes == 0) {
+        int rc = rtm__adaptive_hot_build_all(r->impl);
+        if (rc != 0)
+            RTM_TEST_FAIL("building the hot index failed: %s", rtm_err_name(rc));
+    }
 #else
     (void)r;
 #endif

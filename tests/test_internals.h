@@ -25,8 +25,10 @@ bool rt_match_counted(const rtm_router *r, rtm_method method, const char *path, 
 /* During the adaptive algorithm's packed pass (rtm_test_packed_pass()):
  * re-encode every subtree of an adaptive router that is still in trie form
  * to the packed form, through the policy tick with injected figures. Packed
- * subtrees are left alone, so a second call changes nothing. Any other
- * router or pass: nothing. Writer-side (like rtm_add). Every helper that
+ * subtrees are left alone, so a second call changes nothing. In the hot
+ * pass (rtm_test_hot_pass()), also publish a hot-route index of every
+ * route it can hold when there is none (writers drop it) or a tick ran.
+ * Any other router or pass: nothing. Writer-side (like rtm_add). Every helper that
  * answers requests calls it first; tests that call rtm_match() directly
  * call it after their last rtm_add/rtm_remove. */
 void rt_settle(const rtm_router *r);

@@ -18,7 +18,7 @@ static const char *context_label;  /* extra label for messages, or NULL */
 
 rtm_algorithm rtm_test_algo_of(int idx)
 {
-    return idx == RTM_TEST_PACKED_PASS ? RTM_ALGO_ADAPTIVE : (rtm_algorithm)idx;
+    return idx >= RTM_TEST_PACKED_PASS ? RTM_ALGO_ADAPTIVE : (rtm_algorithm)idx;
 }
 
 bool rtm_test_algo_enter(int idx)
@@ -45,9 +45,18 @@ bool rtm_test_packed_pass(void)
     return pass_state == PASS_RUNNING && pass_idx == RTM_TEST_PACKED_PASS;
 }
 
+bool rtm_test_hot_pass(void)
+{
+    return pass_state == PASS_RUNNING && pass_idx == RTM_TEST_HOT_PASS;
+}
+
 static const char *pass_name(int idx)
 {
-    return idx == RTM_TEST_PACKED_PASS ? "adaptive/packed" : rtm_algorithm_name((rtm_algorithm)idx);
+    if (idx == RTM_TEST_PACKED_PASS)
+        return "adaptive/packed";
+    if (idx == RTM_TEST_HOT_PASS)
+        return "adaptive/hot";
+    return rtm_algorithm_name((rtm_algorithm)idx);
 }
 
 const char *rtm_test_pass_name(void)

@@ -295,10 +295,27 @@ typedef struct ad_walk {
     uint64_t perf0;                  /* sampled: counter when it was entered (perf) */
     int perf;                        /* sampled: 1 = counters, 0 = model */
     bool token_pending;              /* sampled: its first edge not yet recorded */
+    const rtm__route *won;           /* the record found (200) */
     size_t caps[2 * RTM_MAX_PARAMS]; /* (offset, length) per param slot */
 } ad_walk;
 
 static _Thread_local uint32_t ad_countdown; /* lookups left before the next sampled one */
+static _Thread_local uint32_t ad_jitter;    /* xorshift state for the countdown */
+
+/* The next countdown: uniform in [K/2, 3K/2) (mean K), so that traffic with
+ * a period that divides K (a replayed log, a benchmark's request stream)
+ * is not sampled at the same few requests every time. */
+static uint32_t next_countdown(uint32_t k)
+{
+    uint32_t x = ad_jitter;
+    if (x == 0)
+        x = (uint32_t)((uintptr_t)&ad_jitter >> 4) | 1u;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    ad_jitter = x;
+    return k < 2 || k > (UINT32_C(1) << 30) ? k : k / 2 + x % k;
+}
 #ifdef RTM_DEBUG_VISITS
 static _Thread_local size_t ad_last_visits;
 
@@ -350,15 +367,14 @@ AD_INLINE int bytes_cmp(const char *a, const char *b, size_t n)
     return 0;
 }
 
-/* End of the segment that starts at a (a <= vlen): the next '/' (real, or
- * the virtual one at len), or a itself once past the real bytes. Eight
- * bytes at a time (a zero-byte test on the bytes xor '/'), inline. */
-AD_INLINE size_t seg_end(const ad_walk *w, size_t a)
+/* End of the segment of p[0, n) that starts at a: the next '/', or n, or
+ * a itself when a >= n. Eight bytes at a time (a zero-byte test on the
+ * bytes xor '/'), inline. */
+AD_INLINE size_t span_end(const char *p, size_t n, size_t a)
 {
-    if (a >= w->len)
+    if (a >= n)
         return a;
-    const char *p = w->path;
-    size_t i = a, n = w->len;
+    size_t i = a;
 #if RTM__SWAR
     while (i + 8 <= n) {
         uint64_t z = rtm__bytes_eq(rtm__load8(p + i), '/');
@@ -379,6 +395,13 @@ AD_INLINE size_t seg_end(const ad_walk *w, size_t a)
     while (i < n && p[i] != '/')
         i++;
     return i;
+}
+
+/* End of the segment that starts at a (a <= vlen): the next '/' (real, or
+ * the virtual one at len), or a itself once past the real bytes. */
+AD_INLINE size_t seg_end(const ad_walk *w, size_t a)
+{
+    return span_end(w->path, w->len, a);
 }
 
 /* Start of the one-segment node whose segment ends at e (scan back). */
@@ -489,6 +512,7 @@ AD_INLINE int leaf_check(ad_walk *w, const rtm__leaf *lf, rtm_result *res, const
         res->status = RTM_FOUND; /* only the status counts in probe mode */
         return RTM_FOUND;
     }
+    w->won = rt;
     rtm__result_found(res, rt, w->caps);
     return RTM_FOUND;
 }
@@ -576,29 +600,42 @@ AD_INLINE uint32_t packed_static(ad_walk *w, const ad_block *blk, const ad_pnode
     return hit;
 }
 
+/* Which of a copied leaf's records (by method mask) a request gets, as
+ * rtm__leaf_pick: the position of the method's record, else of the ANY
+ * one, else -1. */
+AD_INLINE int record_slot(unsigned mask, unsigned method)
+{
+    unsigned bit = 1u << method;
+    if (!(mask & bit)) {
+        if (!(mask & RTM_METHODS_ANY))
+            return -1;
+        bit = RTM_METHODS_ANY;
+    }
+    /* popcount of the (at most ten) lower bits, without a libgcc call */
+    unsigned below = mask & (bit - 1u);
+    int idx = 0;
+    for (; below; below &= below - 1u)
+        idx++;
+    return idx;
+}
+
 /* Leaf check on a packed node's inline leaf copy (as rtm__leaf_pick on
  * the leaf itself). Returns RTM_FOUND with res filled, or 0. */
 AD_INLINE int packed_leaf(ad_walk *w, const ad_block *blk, const ad_pnode *cp, rtm_result *res,
                           const bool add_slash, const bool sampled)
 {
-    unsigned bit = 1u << w->method, mask = cp->mask;
-    if (!(mask & bit)) {
-        if (!(mask & RTM_METHODS_ANY)) {
-            w->allow |= mask;
-            return 0;
-        }
-        bit = RTM_METHODS_ANY;
+    int idx = record_slot(cp->mask, w->method);
+    if (idx < 0) {
+        w->allow |= cp->mask;
+        return 0;
     }
     if (add_slash) {
         res->status = RTM_FOUND; /* only the status counts in probe mode */
         return RTM_FOUND;
     }
-    /* popcount of the (at most ten) lower bits, without a libgcc call */
-    unsigned below = mask & (bit - 1u), idx = 0;
-    for (; below; below &= below - 1u)
-        idx++;
-    const rtm__route *const *rp = &blk->routes[cp->routes + idx];
+    const rtm__route *const *rp = &blk->routes[cp->routes + (unsigned)idx];
     touch(w, sampled, rp, sizeof *rp);
+    w->won = *rp;
     rtm__result_found(res, *rp, w->caps);
     return RTM_FOUND;
 }
@@ -814,6 +851,144 @@ AD_INLINE int walk(const rtm__impl *impl, ad_walk *w, rtm_result *res, const boo
     return RTM_NOT_FOUND;
 }
 
+/* ---- Hot-route index lookup (the index is built in hot.c) ---- */
+
+/* Mask of the bytes of x equal to b, every bit exact (no borrow between
+ * bytes), for loops that visit every match. */
+AD_INLINE uint64_t bytes_eq_each(uint64_t x, unsigned char b)
+{
+    uint64_t y = x ^ (RTM__ONES * b), lows = ~RTM__HIGHS;
+    return ~(((y & lows) + lows) | y) & RTM__HIGHS;
+}
+
+/* path[a, a + n) == lab[0, n) for a non-empty label (a + n <= len; the
+ * hot block keeps 8 readable bytes after every label): one masked word
+ * compare for the usual label of at most 8 bytes when the path has 8
+ * bytes left. */
+AD_INLINE bool label_eq(const char *path, size_t len, size_t a, const char *lab, size_t n)
+{
+    if (a + 8 > len)
+        return bytes_eq(path + a, lab, n);
+    uint64_t d = rtm__load8(path + a) ^ rtm__load8(lab);
+    if (n <= 8)
+        return (d & (~UINT64_C(0) >> (64 - 8 * n))) == 0;
+    return d == 0 && bytes_eq(path + a + 8, lab + 8, n - 8);
+}
+
+/* The hot trie's static child of x equal to the segment at a (a < len),
+ * found by its first byte and compared in place: no scan for the
+ * segment's end. NULL when none. *b gets the segment's end. */
+AD_INLINE const ad_hnode *hot_static(const ad_hot *hot, const ad_hnode *x, const char *path,
+                                     size_t len, size_t a, size_t *b)
+{
+    unsigned char ch = (unsigned char)path[a];
+    if (x->hbits) {
+        /* many children: by (first byte, last byte, length) of the segment */
+        size_t e = span_end(path, len, a), n = e - a;
+        const uint16_t *tab = hot->hidx + x->firsts;
+        uint32_t mask = (1u << x->hbits) - 1, k;
+        *b = e;
+        for (uint32_t h = (uint32_t)ad_hash(path + a, n) & mask; (k = tab[h]) != 0;
+             h = (h + 1) & mask) {
+            const ad_hnode *t = &hot->nodes[x->first + k - 1];
+            if (t->seg1_len != n)
+                continue;
+            if (t->label_len == n) {
+                if (label_eq(path, len, a, hot->labels + t->label, n))
+                    return t;
+                continue;
+            }
+            /* a merged chain: the whole label, ending on a segment boundary */
+            size_t f = a + t->label_len;
+            if (f <= len && (f == len || path[f] == '/') &&
+                label_eq(path, len, a, hot->labels + t->label, t->label_len)) {
+                *b = f;
+                return t;
+            }
+            return NULL; /* siblings differ in their first segment */
+        }
+        return NULL;
+    }
+    if (!x->nstatic)
+        return NULL;
+    /* at most 8: their first bytes in one word */
+    uint64_t m = bytes_eq_each(rtm__load8(hot->fbytes + x->firsts), ch);
+    m &= x->nstatic < 8 ? (UINT64_C(1) << (8 * x->nstatic)) - 1 : ~UINT64_C(0);
+    for (; m; m &= m - 1) {
+        const ad_hnode *t = &hot->nodes[x->first + rtm__first_byte(m)];
+        size_t e = a + t->label_len;
+        if (e <= len && (e == len || path[e] == '/') &&
+            label_eq(path, len, a, hot->labels + t->label, t->label_len)) {
+            *b = e;
+            return t;
+        }
+    }
+    return NULL;
+}
+
+/* The hot trie's answer: RTM_FOUND (res filled) or 0 (walk the tree).
+ * Greedy, never backtracks: at each segment the static child equal to it,
+ * else the param child (when none of its threats equals the segment); any
+ * dead end gives 0. Adds the hot nodes it entered to *visits. */
+AD_INLINE int hot_match(const ad_hot *hot, unsigned method, const char *path, size_t len,
+                        rtm_result *res, size_t *visits, const bool count)
+{
+    const ad_hnode *nd = hot->nodes, *x = nd;
+    size_t caps[2 * AD_HOT_SEGS];
+    unsigned np = 0;
+    size_t a = 1;
+    for (;;) {
+        const ad_hnode *c = NULL;
+        size_t b = a;
+        if (a < len)
+            c = hot_static(hot, x, path, len, a, &b);
+        else if (x->empty)
+            c = &nd[x->first + x->nstatic]; /* the empty last segment */
+        if (!c) {
+            if (!x->param)
+                return 0;
+            if (!x->hbits || a >= len) /* else hot_static found the end */
+                b = span_end(path, len, a);
+            size_t n = b - a;
+            if (n == 0)
+                return 0;
+            c = &nd[x->first + x->nstatic + x->empty];
+            const ad_hlabel *t = hot->threat + c->threats;
+            for (unsigned k = 0; k < c->nthreats; k++)
+                if (t[k].len == n && bytes_eq(hot->labels + t[k].off, path + a, n))
+                    return 0; /* a static sibling outside the index: the tree decides */
+            caps[2 * np] = a;
+            caps[2 * np + 1] = n;
+            np++;
+        }
+        if (count)
+            ++*visits;
+        if (b >= len) {
+            if (!c->leaf)
+                return 0;
+            const ad_hroute *r = &hot->routes[c->leaf - 1];
+            int idx = record_slot(r->mask, method);
+            if (idx < 0)
+                return 0; /* a lower-ranked route, or 405: the tree decides */
+            rtm__result_found(res, hot->recs[r->rec + (unsigned)idx], caps);
+            return RTM_FOUND;
+        }
+        x = c;
+        a = b + 1;
+    }
+}
+
+/* Sampled lookups: remember the winner for the next index rebuild. */
+static _Thread_local uint32_t ad_ring_pos;
+
+AD_INLINE void ring_add(const rtm__impl *impl, const rtm__route *won)
+{
+    uint32_t i = ad_ring_pos++;
+    if (i == 0) /* spread threads over the ring */
+        i = ad_ring_pos = (uint32_t)((uintptr_t)&ad_ring_pos >> 6) * 2654435761u;
+    atomic_store_explicit(&impl->ring[i & (AD_HOT_RING - 1)], won, memory_order_relaxed);
+}
+
 AD_INLINE void walk_init(ad_walk *w, const char *path, size_t len, unsigned method, bool add_slash)
 {
     w->path = path;
@@ -828,6 +1003,7 @@ AD_INLINE void walk_init(ad_walk *w, const char *path, size_t len, unsigned meth
     w->perf0 = 0;
     w->perf = 0;
     w->token_pending = false;
+    w->won = NULL;
 }
 
 #ifdef RTM_DEBUG_VISITS
@@ -845,20 +1021,44 @@ int rtm__adaptive_match(const rtm__impl *impl, unsigned method, const char *path
     if (flags & RTM__MATCH_ADD_SLASH) {
         walk_init(&w, path, len, method, true);
         st = walk(impl, &w, res, true, false, AD_COUNT);
-    } else {
-        walk_init(&w, path, len, method, false);
-        /* The countdown is per thread, shared by every router the thread
-         * uses: one left over from a router with a larger K is cut short. */
-        uint32_t cd = ad_countdown;
-        if (__builtin_expect(cd > 1 && cd <= impl->sample_every, 1)) {
-            ad_countdown = cd - 1;
-            st = walk(impl, &w, res, false, false, AD_COUNT);
-        } else {
-            ad_countdown = impl->sample_every;
-            w.perf = impl->perf;
-            st = walk(impl, &w, res, false, true, AD_COUNT);
-        }
+        goto out;
     }
+    /* The countdown is per thread, shared by every router the thread uses:
+     * one left over from a router with a larger K is cut short. */
+    uint32_t cd = ad_countdown;
+    const ad_hot *hot = atomic_load_explicit(&impl->hot, memory_order_acquire);
+    if (__builtin_expect(cd > 1 && cd <= impl->sample_every * UINT64_C(3) / 2, 1)) {
+        ad_countdown = cd - 1;
+        size_t hv = 0;
+        if (hot && hot_match(hot, method, path, len, res, &hv, AD_COUNT) == RTM_FOUND) {
+            rtm__epoch_exit(er);
+#ifdef RTM_DEBUG_VISITS
+            ad_last_visits = hv;
+#endif
+            return RTM_FOUND;
+        }
+        walk_init(&w, path, len, method, false);
+        w.visits = hv;
+        st = walk(impl, &w, res, false, false, AD_COUNT);
+        goto out;
+    }
+    /* Sampled: the tree answers (its metrics are what the policy reads);
+     * the index is tried on the side to count its hits. */
+    walk_init(&w, path, len, method, false);
+    ad_countdown = next_countdown(impl->sample_every);
+    w.perf = impl->perf;
+    st = walk(impl, &w, res, false, true, AD_COUNT);
+    if (st == RTM_FOUND && impl->ring)
+        ring_add(impl, w.won);
+    if (hot) {
+        rtm_result side;
+        size_t v = 0;
+        rtm__impl *m = (rtm__impl *)(uintptr_t)impl;
+        ad_counter_add(&m->hot_tries, 1);
+        if (hot_match(hot, method, path, len, &side, &v, false) == RTM_FOUND)
+            ad_counter_add(&m->hot_hits, 1);
+    }
+out:
     rtm__epoch_exit(er);
 #ifdef RTM_DEBUG_VISITS
     ad_last_visits = w.visits;
@@ -877,7 +1077,11 @@ int rtm__adaptive_match_counted(const rtm__impl *impl, unsigned method, const ch
         st = walk(impl, &w, res, true, false, true);
     } else {
         walk_init(&w, path, len, method, false);
-        st = walk(impl, &w, res, false, false, true);
+        const ad_hot *hot = atomic_load_explicit(&impl->hot, memory_order_acquire);
+        if (hot && hot_match(hot, method, path, len, res, &w.visits, true) == RTM_FOUND)
+            st = RTM_FOUND;
+        else
+            st = walk(impl, &w, res, false, false, true);
     }
     rtm__epoch_exit(er);
     if (visits)
@@ -1144,6 +1348,8 @@ static int ad_insert(rtm__impl *impl, const rtm__pattern *p, rtm__route *const *
     /* Writers run with lookups quiesced: nothing in limbo can be in use. */
     rtm__epoch_drain(&impl->limbo, impl);
     int rc = insert_locked(impl, p, routes, n, diag);
+    if (rc == 0)
+        ad_hot_drop(impl); /* new threats, leaves: the next tick rebuilds */
     rtm__mutex_unlock(&impl->lock);
     return rc;
 }
@@ -1153,6 +1359,8 @@ static int ad_remove(rtm__impl *impl, const rtm__pattern *p, unsigned methods, r
     rtm__mutex_lock(&impl->lock);
     rtm__epoch_drain(&impl->limbo, impl);
     int rc = remove_locked(impl, p, methods, diag);
+    if (rc == 0)
+        ad_hot_drop(impl); /* its records are freed: the next tick rebuilds */
     rtm__mutex_unlock(&impl->lock);
     return rc;
 }
@@ -1180,6 +1388,12 @@ static int ad_create(rtm__impl **out, rtm__alloc *a, const rtm_config *cfg)
     impl->miss_min = cfg->adaptive_miss_min > 0 ? cfg->adaptive_miss_min : RTM__ADAPTIVE_MISS_MIN;
     impl->flags = cfg->adaptive_flags;
     impl->perf = rtm__metrics_kind() == RTM__METRIC_PERF;
+    if (!(impl->flags & RTM_ADAPTIVE_NO_HOT) &&
+        !(impl->ring = rtm__calloc(a, AD_HOT_RING * sizeof *impl->ring))) {
+        tnode_free(a, impl->root);
+        rtm__free(a, impl, sizeof *impl);
+        return RTM_ENOMEM;
+    }
     int rc = rtm__mutex_init(&impl->lock);
     if (rc == 0 && (rc = rtm__cond_init(&impl->wake)) != 0)
         rtm__mutex_destroy(&impl->lock);
@@ -1192,6 +1406,8 @@ static int ad_create(rtm__impl **out, rtm__alloc *a, const rtm_config *cfg)
         }
     }
     if (rc != 0) {
+        if (impl->ring)
+            rtm__free(a, impl->ring, AD_HOT_RING * sizeof *impl->ring);
         tnode_free(a, impl->root);
         rtm__free(a, impl, sizeof *impl);
         return rc;
@@ -1210,6 +1426,9 @@ static void ad_destroy(rtm__impl *impl)
         rtm__thread_join(&impl->thread); /* a tick in progress ends first */
     }
     rtm__epoch_drain(&impl->limbo, impl);
+    ad_hot_drop(impl);
+    if (impl->ring)
+        rtm__free(impl->a, impl->ring, AD_HOT_RING * sizeof *impl->ring);
     ad_free_subtree(impl, impl->root, true);
     rtm__cond_destroy(&impl->wake);
     rtm__mutex_destroy(&impl->lock);
@@ -1232,6 +1451,29 @@ static void ad_stats(const rtm__impl *cimpl, rtm_stats *st)
     st->reshapes = impl->reshapes;
     rtm__mutex_unlock(&impl->lock);
     st->metric_source = rtm__metrics_source();
+}
+
+void rtm__adaptive_hot(const rtm__impl *cimpl, rtm__adaptive_hot_info *out)
+{
+    rtm__impl *impl = unconst(cimpl);
+    rtm__mutex_lock(&impl->lock);
+    const ad_hot *hot = atomic_load_explicit(&impl->hot, memory_order_relaxed);
+    out->routes = hot ? hot->nroutes : 0;
+    out->nodes = hot ? hot->nnodes : 0;
+    out->cover = hot ? hot->cover_pm / 1000.0 : 0.0;
+    out->builds = impl->hot_builds;
+    out->tries = atomic_load_explicit(&impl->hot_tries, memory_order_relaxed);
+    out->hits = atomic_load_explicit(&impl->hot_hits, memory_order_relaxed);
+    rtm__mutex_unlock(&impl->lock);
+}
+
+int rtm__adaptive_hot_build_all(rtm__impl *impl)
+{
+    rtm__mutex_lock(&impl->lock);
+    int rc = ad_hot_build_all(impl);
+    rtm__epoch_poll(&impl->limbo, impl, RTM__EPOCH_LAG + 1);
+    rtm__mutex_unlock(&impl->lock);
+    return rc;
 }
 
 size_t rtm__adaptive_subtrees(const rtm__impl *cimpl, rtm__adaptive_subtree_info *out, size_t cap)

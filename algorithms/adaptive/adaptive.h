@@ -49,6 +49,7 @@ size_t rtm__adaptive_last_visits(void);
 #define RTM__ADAPTIVE_BUDGET       16384u /* nodes re-encoded per tick (at least one subtree) */
 #define RTM__ADAPTIVE_MIN_SAMPLES  16u    /* sampled lookups a subtree needs to be judged */
 #define RTM__ADAPTIVE_REPACK_TICKS 16u    /* a packed subtree is re-packed at most this often */
+#define RTM__ADAPTIVE_HOT_COVER    0.40   /* hot index kept when it covers this share */
 
 /* Injected metrics for one deterministic policy tick. Subtree i is the i-th
  * of rtm__adaptive_subtrees(); subtrees at or past `count` get no decision.
@@ -96,6 +97,25 @@ typedef struct rtm__adaptive_subtree_info {
  * to out (may be NULL with cap 0) and returns count. Takes the policy mutex.
  * Allocates: no. */
 size_t rtm__adaptive_subtrees(const rtm__impl *impl, rtm__adaptive_subtree_info *out, size_t cap);
+
+/* The hot-route index (hot.c): what is published now, and how sampled
+ * lookups fared with it. */
+typedef struct rtm__adaptive_hot_info {
+    size_t routes;   /* routes in the published index (0: none) */
+    size_t nodes;    /* hot trie nodes, root included */
+    double cover;    /* share of the sampled winners its routes covered when built */
+    uint64_t builds; /* indexes published so far */
+    uint32_t tries;  /* sampled lookups that also tried the index (halved per tick) */
+    uint32_t hits;   /* ... and that it answered, always as the tree did */
+} rtm__adaptive_hot_info;
+
+/* Fill *out under the policy mutex. Allocates: no. */
+void rtm__adaptive_hot(const rtm__impl *impl, rtm__adaptive_hot_info *out);
+
+/* Publish an index of every route it can hold, sampled or not, so that
+ * tests meet it on every request (the policy builds it only from traffic).
+ * Takes the policy mutex. Returns 0 or RTM_ENOMEM (the old index stays). */
+int rtm__adaptive_hot_build_all(rtm__impl *impl);
 
 /* Walk the whole tree in both encodings and check every invariant listed in
  * adaptive.c (parent links, child order and positions, parameter slots, no

@@ -121,26 +121,94 @@ typedef struct ad_block {
     ad_pnode nodes[];          /* layout order: groups hot-first, depth-first */
 } ad_block;
 
+/* ---- Hot-route index (hot.c builds it, adaptive.c reads it) ---- */
+
+#define AD_HOT_SEGS        16u   /* a hot route has at most this many segments */
+#define AD_HOT_ROUTES      4096u /* routes in the index */
+#define AD_HOT_THREATS     8u    /* static siblings checked per route */
+#define AD_HOT_RING        4096u /* winners remembered from sampled lookups */
+#define AD_HOT_MIN_SAMPLES 256u  /* ring entries a rebuild needs */
+
+/* A node of the hot trie (32 bytes). Children are contiguous from
+ * `first`: the static ones with a non-empty label (nstatic, hottest
+ * first), then the "" child of a trailing '/' when `empty`, then the param
+ * child when `param`. The first bytes of the non-empty static labels are
+ * at fbytes[firsts] (padded to a multiple of 8), so one word compare finds
+ * the children a segment can equal. A param node carries its threats:
+ * threat[threats, + nthreats) are labels its segment must not equal. */
+typedef struct ad_hnode {
+    uint32_t first;     /* first child */
+    uint32_t label;     /* static: offset of the label in labels */
+    uint32_t firsts;    /* offset of the statics' first bytes in fbytes, or
+                           (hbits set) of their hash index in hidx */
+    uint32_t threats;   /* param: first threat in threat[] */
+    uint32_t leaf;      /* 1 + index in routes[], 0 when no hot route ends here */
+    uint16_t label_len; /* static: label bytes (a merged chain: '/' inside) */
+    uint16_t seg1_len;  /* static: bytes of the label's first segment */
+    uint16_t nstatic;   /* static children with a non-empty label */
+    uint8_t empty;      /* 1: a "" child follows them */
+    uint8_t param;      /* 1: a param child follows */
+    uint8_t nthreats;   /* param: threats */
+    uint8_t hbits;      /* nstatic > AD_HOT_SCAN_MAX: log2 of the index size */
+    uint16_t pad;
+} ad_hnode;
+
+#define AD_HOT_SCAN_MAX 8u /* more static children than this: hash index */
+
+/* A threat: labels[off, off + len). */
+typedef struct ad_hlabel {
+    uint32_t off;
+    uint32_t len;
+} ad_hlabel;
+
+/* A hot route's leaf, copied: method mask and its records at recs[rec]. */
+typedef struct ad_hroute {
+    uint32_t rec;
+    uint16_t mask;
+    uint16_t pad;
+} ad_hroute;
+
+/* The index: one allocation, immutable once published (impl->hot). */
+typedef struct ad_hot {
+    rtm__epoch_entry retire;       /* limbo link (first member) */
+    size_t bytes;                  /* whole allocation */
+    uint32_t nroutes;              /* routes indexed */
+    uint32_t nnodes;               /* hot trie nodes, root included */
+    uint32_t cover_pm;             /* sampled share covered, per mille */
+    const ad_hnode *nodes;         /* nodes[0] is the root (the leading '/') */
+    const char *fbytes;            /* first bytes of static labels, per small node */
+    const uint16_t *hidx;          /* per large node: 0 or 1 + static child position */
+    const ad_hlabel *threat;       /* param nodes' threats */
+    const ad_hroute *routes;       /* leaves */
+    const rtm__route *const *recs; /* leaf records */
+    const char *labels;            /* label bytes */
+} ad_hot;
+
 /* ---- The instance ---- */
 
 struct rtm__impl {
-    rtm__alloc *a;          /* the router's allocator */
-    ad_tnode *root;         /* never packed, never a subtree root */
-    size_t nnodes;          /* live trie nodes (root included) + packed nodes */
-    uint64_t reshapes;      /* re-encodings so far */
-    uint32_t sample_every;  /* K: one lookup in K is sampled */
-    uint32_t period_ms;     /* policy tick period */
-    double entropy_max;     /* rule: entropy below this ... */
-    double miss_min;        /* ... and miss ratio above this */
-    uint32_t flags;         /* rtm_config.adaptive_flags */
-    int perf;               /* 1: miss counts from hardware counters, 0: cache model */
-    size_t cursor;          /* round-robin position of the next tick */
-    rtm__mutex lock;        /* writers and policy ticks; never taken by match */
-    rtm__cond wake;         /* wakes the policy thread early (stop) */
-    rtm__thread thread;     /* the policy thread ... */
-    bool running;           /* ... when started */
-    bool stop;              /* asks it to return (under lock) */
-    rtm__epoch_limbo limbo; /* replaced encodings waiting for a grace period */
+    rtm__alloc *a;                     /* the router's allocator */
+    ad_tnode *root;                    /* never packed, never a subtree root */
+    size_t nnodes;                     /* live trie nodes (root included) + packed nodes */
+    uint64_t reshapes;                 /* re-encodings so far */
+    uint32_t sample_every;             /* K: one lookup in K is sampled */
+    uint32_t period_ms;                /* policy tick period */
+    double entropy_max;                /* rule: entropy below this ... */
+    double miss_min;                   /* ... and miss ratio above this */
+    uint32_t flags;                    /* rtm_config.adaptive_flags */
+    int perf;                          /* 1: miss counts from hardware counters, 0: cache model */
+    size_t cursor;                     /* round-robin position of the next tick */
+    rtm__mutex lock;                   /* writers and policy ticks; never taken by match */
+    rtm__cond wake;                    /* wakes the policy thread early (stop) */
+    rtm__thread thread;                /* the policy thread ... */
+    bool running;                      /* ... when started */
+    bool stop;                         /* asks it to return (under lock) */
+    rtm__epoch_limbo limbo;            /* replaced encodings waiting for a grace period */
+    _Atomic(const ad_hot *) hot;       /* the hot-route index, or NULL */
+    _Atomic(const rtm__route *) *ring; /* AD_HOT_RING winners of sampled lookups */
+    _Atomic uint32_t hot_tries;        /* sampled lookups that also tried the index */
+    _Atomic uint32_t hot_hits;         /* ... and that it answered */
+    uint64_t hot_builds;               /* indexes published */
 };
 
 /* ---- Shared helpers (adaptive.c) ---- */
@@ -252,6 +320,20 @@ void ad_block_free(rtm__impl *impl, ad_block *blk, bool leaves);
 /* The policy thread's entry point, and one tick (mutex held). */
 void ad_policy_main(void *arg);
 int ad_tick_locked(rtm__impl *impl, const rtm__adaptive_metrics *injected);
+
+/* ---- Hot-route index (hot.c) ---- */
+
+/* Rebuild the index from the ring of sampled winners and publish it (or
+ * withdraw it when it would cover too little of the traffic). Mutex held. */
+int ad_hot_tick(rtm__impl *impl);
+
+/* Build and publish an index of every eligible route, sampled or not (up
+ * to AD_HOT_ROUTES): what tests use to meet the index on every request.
+ * Mutex held. */
+int ad_hot_build_all(rtm__impl *impl);
+
+/* Free the published index now (writers, destroy: lookups quiesced). */
+void ad_hot_drop(rtm__impl *impl);
 
 /* ---- Sketch (sketch.c) ---- */
 

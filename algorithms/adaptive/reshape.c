@@ -481,6 +481,17 @@ int ad_tick_locked(rtm__impl *impl, const rtm__adaptive_metrics *inj)
         work += s->nodes;
         done++;
     }
+    /* The hot-route index after the re-encodings (it reads the tree). Its
+     * hit counters are halved like the sketches. */
+    int hrc = ad_hot_tick(impl);
+    if (hrc != 0 && !err)
+        err = hrc;
+    atomic_store_explicit(&impl->hot_tries,
+                          atomic_load_explicit(&impl->hot_tries, memory_order_relaxed) / 2,
+                          memory_order_relaxed);
+    atomic_store_explicit(&impl->hot_hits,
+                          atomic_load_explicit(&impl->hot_hits, memory_order_relaxed) / 2,
+                          memory_order_relaxed);
     rtm__epoch_poll(&impl->limbo, impl, RTM__EPOCH_LAG + 1);
     return err ? err : done;
 }

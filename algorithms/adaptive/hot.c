@@ -1,0 +1,739 @@
+/* SPDX-License-Identifier: MIT */
+/* The adaptive algorithm's third encoding: the hot trie. Responsible for
+ * choosing the routes that sampled traffic hits, and compiling them into
+ * one immutable block that lookups try before the tree; the lookup itself
+ * is hot_match() in adaptive.c.
+ *
+ * ---- Idea ----
+ *
+ * The tree must answer for every route, so at each segment it looks for a
+ * static child among all of them, and backtracks when a branch fails. The
+ * routes that traffic actually reaches are usually a small part of the
+ * table. The hot trie holds only those (every eligible route hit in the
+ * last window, up to AD_HOT_ROUTES, hottest first), and is walked
+ * greedily, never backtracking:
+ *
+ *     (root) --"repos"-- {} -- {} --+--"pulls"--- {} [leaf]
+ *                                   +--"issues"-- {} [leaf]
+ *            --"users"-- {} [leaf]
+ *
+ * at each segment: the static child equal to it, else the param child,
+ * else give up (0: the tree walk decides). Static children are found by
+ * their first byte (one word compare over up to 8 first bytes, then the
+ * label compared in place, no scan for the segment's end) or, in a node
+ * with more, by a hash index. Static chains without a leaf are merged
+ * ("api/v1"), leaves are copied inline (method mask, record pointers), and
+ * the nodes are laid out breadth first, hottest sibling first, in one
+ * allocation.
+ *
+ * ---- Why a greedy hit is the answer ----
+ *
+ * Let the walk reach route R for path P, and let S be any other route
+ * matching P that SPEC ranks higher. At the first segment i where their
+ * shapes differ S must beat R: R's segment i cannot be static (S would need
+ * an equal static segment: the same shape there), so it is R's param, and
+ * S's is a static segment equal to P_i or a mixed segment matching P_i, a
+ * child of the tree node that R's first i segments lead to. Those children
+ * are R's *threats*. A route is taken into the hot trie only when, at each
+ * of its params, that node has no mixed child and at most AD_HOT_THREATS
+ * static ones (in all); their first segments are copied onto the param
+ * node, and a lookup whose segment equals one of them gives up (the tree
+ * decides). A hot static sibling equal to P_i would have been taken before
+ * the param. Routes with mixed segments or catch-alls, or deeper than
+ * AD_HOT_SEGS segments, are not taken. A leaf without the request's method
+ * or ANY also gives up (the walk finds a lower-ranked route, or the 405
+ * set). So every answer of the hot trie is the tree's answer, and the
+ * fuzzers compare both with the reference matcher.
+ *
+ * ---- Which routes ----
+ *
+ * Every sampled lookup that found a route writes the record's address into
+ * a ring of AD_HOT_RING slots (relaxed stores; lossy under contention by
+ * design). Each policy tick reads and clears the ring, counts the samples
+ * of each route, walks the tree's eligible part (static and param nodes, at
+ * most AD_HOT_SEGS deep; everything under a blocked param is skipped) and
+ * takes the sampled routes by decreasing count. If they cover less than
+ * RTM__ADAPTIVE_HOT_COVER of the samples (most traffic goes to routes the
+ * hot trie cannot hold) the index is withdrawn: a miss costs its failed
+ * attempt on top of the walk. With fewer than AD_HOT_MIN_SAMPLES samples in
+ * the window the published index is kept as it is.
+ *
+ * ---- Life ----
+ *
+ * The block is published with one release store (impl->hot) and retired
+ * through the epoch limbo like a packed block. Writers (lookups quiesced)
+ * free it directly, since a new route can add a threat or change a leaf;
+ * the next tick rebuilds it. A tick's work is one walk of the eligible
+ * tree, a sort of the ring and the compile: O(nodes + ring log ring). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "adaptive_internal.h" /* ad_hot, ad_tnode, ad_block, rtm__impl */
+
+/* A segment of a candidate: a static label, or a threat, at position pos;
+ * off indexes hw->bytes. */
+typedef struct hot_seg {
+    uint32_t off;
+    uint16_t len;
+    uint8_t pos;
+} hot_seg;
+
+/* A candidate while the tree is walked: the route's shape so far. */
+typedef struct hot_cand {
+    uint64_t weight;                           /* sampled wins */
+    const rtm__leaf *leaf;                     /* its leaf */
+    uint32_t pmask;                            /* param positions */
+    uint32_t nseg;                             /* segments */
+    uint32_t nthreats;                         /* threats (after the statics in seg[]) */
+    uint32_t nchecks;                          /* static segments */
+    hot_seg seg[AD_HOT_SEGS + AD_HOT_THREATS]; /* offsets into hw->bytes */
+} hot_cand;
+
+typedef struct hot_walk {
+    const rtm__route **samples; /* sorted ring copy */
+    size_t nsamples;
+    /* the current root path */
+    const char *lab[AD_HOT_SEGS]; /* static label of each position, NULL for a param */
+    uint16_t len[AD_HOT_SEGS];
+    const char *thr_lab[AD_HOT_THREATS]; /* threats of the params on the path */
+    uint16_t thr_len[AD_HOT_THREATS];
+    uint8_t thr_pos[AD_HOT_THREATS];
+    uint32_t nthr;
+    /* output */
+    hot_cand *cands;
+    size_t ncands, cap;
+    char *bytes;
+    size_t nbytes, bytes_cap;
+    bool take_all; /* every eligible route, sampled or not (tests) */
+    bool oom;
+} hot_walk;
+
+static int by_addr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (const rtm__route *const *)a;
+    uintptr_t y = (uintptr_t) * (const rtm__route *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Samples of one record (binary search of the sorted ring copy). */
+static uint64_t samples_of(const hot_walk *hw, const rtm__route *rt)
+{
+    size_t lo = 0, hi = hw->nsamples;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)hw->samples[mid] < (uintptr_t)rt)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint64_t n = 0;
+    for (size_t i = lo; i < hw->nsamples && hw->samples[i] == rt; i++)
+        n++;
+    return n;
+}
+
+/* Room for n more bytes in the label buffer (it may move). */
+static bool reserve_bytes(hot_walk *hw, size_t n)
+{
+    if (hw->nbytes + n > hw->bytes_cap) {
+        size_t cap = hw->bytes_cap ? 2 * hw->bytes_cap : 4096;
+        while (cap < hw->nbytes + n)
+            cap *= 2;
+        char *b = realloc(hw->bytes, cap);
+        if (!b) {
+            hw->oom = true;
+            return false;
+        }
+        hw->bytes = b;
+        hw->bytes_cap = cap;
+    }
+    return true;
+}
+
+/* Copy n bytes into the label buffer; the offset, or UINT32_MAX on failure. */
+static uint32_t keep_bytes(hot_walk *hw, const char *p, size_t n)
+{
+    if (!reserve_bytes(hw, n))
+        return UINT32_MAX;
+    if (n)
+        memcpy(hw->bytes + hw->nbytes, p, n);
+    hw->nbytes += n;
+    return (uint32_t)(hw->nbytes - n);
+}
+
+/* A route shape ends at depth nseg with this leaf: keep it if sampled. */
+static void consider(hot_walk *hw, const rtm__leaf *leaf, unsigned nseg)
+{
+    uint64_t w = 0;
+    for (unsigned k = 0; k < leaf->n; k++)
+        w += samples_of(hw, leaf->routes[k]);
+    if (hw->take_all && w < 1)
+        w = 1;
+    if (w < 1 || hw->oom)
+        return;
+    if (hw->ncands == hw->cap) {
+        size_t cap = hw->cap ? 2 * hw->cap : 64;
+        hot_cand *c = realloc(hw->cands, cap * sizeof *c);
+        if (!c) {
+            hw->oom = true;
+            return;
+        }
+        hw->cands = c;
+        hw->cap = cap;
+    }
+    hot_cand *c = &hw->cands[hw->ncands];
+    memset(c, 0, sizeof *c);
+    c->weight = w;
+    c->leaf = leaf;
+    c->nseg = nseg;
+    for (unsigned j = 0; j < nseg; j++) {
+        if (!hw->lab[j]) {
+            c->pmask |= 1u << j;
+            continue;
+        }
+        hot_seg *k = &c->seg[c->nchecks++];
+        k->off = keep_bytes(hw, hw->lab[j], hw->len[j]);
+        k->len = hw->len[j];
+        k->pos = (uint8_t)j;
+    }
+    for (unsigned t = 0; t < hw->nthr; t++) {
+        hot_seg *k = &c->seg[c->nchecks + c->nthreats++];
+        k->off = keep_bytes(hw, hw->thr_lab[t], hw->thr_len[t]);
+        k->len = hw->thr_len[t];
+        k->pos = hw->thr_pos[t];
+    }
+    if (!hw->oom)
+        hw->ncands++;
+}
+
+/* Push the threats of a param at position pos: the static siblings' first
+ * segments. False (nothing pushed) when there are too many. */
+static bool push_threats(hot_walk *hw, unsigned pos, const char *const *lab, const uint16_t *len,
+                         unsigned n)
+{
+    if (hw->nthr + n > AD_HOT_THREATS)
+        return false;
+    for (unsigned t = 0; t < n; t++) {
+        hw->thr_lab[hw->nthr] = lab[t];
+        hw->thr_len[hw->nthr] = len[t];
+        hw->thr_pos[hw->nthr] = (uint8_t)pos;
+        hw->nthr++;
+    }
+    return true;
+}
+
+/* ---- Walking the packed encoding ---- */
+
+/* Children of packed node x, the first at path position pos. Recursion
+ * depth is bounded by AD_HOT_SEGS. */
+static void walk_block(hot_walk *hw, const ad_block *blk, uint32_t x, unsigned pos)
+{
+    const ad_pnode *xp = &blk->nodes[x];
+    if (pos >= AD_HOT_SEGS || hw->oom)
+        return;
+    bool mixed = false;
+    const char *tl[AD_HOT_THREATS];
+    uint16_t tn[AD_HOT_THREATS];
+    for (uint32_t i = 0; i < xp->nkids; i++)
+        mixed |= blk->nodes[xp->first + i].kind == RTM__SEG_MIXED;
+    for (uint32_t i = 0; i < xp->nkids; i++) {
+        uint32_t c = xp->first + i;
+        const ad_pnode *cp = &blk->nodes[c];
+        unsigned npos = pos, saved = hw->nthr;
+        if (cp->kind == RTM__SEG_STATIC) {
+            /* one or more segments ('/' between them) */
+            const char *l = blk->labels + cp->label, *end = l + cp->label_len;
+            unsigned segs = 1;
+            for (const char *q = l; q < end; q++)
+                segs += *q == '/';
+            if (pos + segs > AD_HOT_SEGS)
+                continue; /* deeper than the index goes */
+            for (;;) {
+                const char *s = memchr(l, '/', (size_t)(end - l));
+                const char *e = s ? s : end;
+                hw->lab[npos] = l;
+                hw->len[npos] = (uint16_t)(e - l);
+                npos++;
+                if (!s)
+                    break;
+                l = s + 1;
+            }
+        } else if (cp->kind == RTM__SEG_PARAM) {
+            if (mixed || xp->nstatic > AD_HOT_THREATS)
+                continue;
+            for (uint32_t t = 0; t < xp->nstatic; t++) {
+                const ad_pnode *sp = &blk->nodes[xp->first + t];
+                tl[t] = blk->labels + sp->label;
+                tn[t] = sp->seg1_len;
+            }
+            if (!push_threats(hw, pos, tl, tn, xp->nstatic))
+                continue;
+            hw->lab[pos] = NULL;
+            hw->len[pos] = 0;
+            npos = pos + 1;
+        } else {
+            continue; /* mixed, catch-all: not indexed, nor anything below */
+        }
+        if (blk->leaves[c])
+            consider(hw, blk->leaves[c], npos);
+        if (cp->nkids)
+            walk_block(hw, blk, c, npos);
+        hw->nthr = saved;
+    }
+}
+
+/* ---- Walking the trie encoding ---- */
+
+static const ad_kids *kids_relaxed(const ad_tnode *t, uintptr_t *packed)
+{
+    uintptr_t body = atomic_load_explicit(&t->body, memory_order_relaxed);
+    *packed = body & AD_PACKED ? body & ~AD_PACKED : 0;
+    return (body & AD_PACKED) ? NULL : (const ad_kids *)body;
+}
+
+/* Children of a trie node (kids), the first at path position pos. */
+static void walk_trie(hot_walk *hw, const ad_kids *kids, unsigned pos)
+{
+    if (!kids || pos >= AD_HOT_SEGS || hw->oom)
+        return;
+    bool mixed = false;
+    const char *tl[AD_HOT_THREATS];
+    uint16_t tn[AD_HOT_THREATS];
+    for (uint32_t i = kids->nstatic; i < kids->n; i++)
+        mixed |= kids->child[i]->kind == RTM__SEG_MIXED;
+    for (uint32_t i = 0; i < kids->n; i++) {
+        const ad_tnode *c = kids->child[i];
+        unsigned saved = hw->nthr;
+        if (c->kind == RTM__SEG_STATIC) {
+            hw->lab[pos] = c->label;
+            hw->len[pos] = (uint16_t)c->label_len;
+        } else if (c->kind == RTM__SEG_PARAM) {
+            if (mixed || kids->nstatic > AD_HOT_THREATS)
+                continue;
+            for (uint32_t t = 0; t < kids->nstatic; t++) {
+                tl[t] = kids->child[t]->label;
+                tn[t] = (uint16_t)kids->child[t]->label_len;
+            }
+            if (!push_threats(hw, pos, tl, tn, kids->nstatic))
+                continue;
+            hw->lab[pos] = NULL;
+            hw->len[pos] = 0;
+        } else {
+            continue;
+        }
+        if (c->leaf)
+            consider(hw, c->leaf, pos + 1);
+        uintptr_t blk;
+        const ad_kids *ck = kids_relaxed(c, &blk);
+        if (blk)
+            walk_block(hw, (const ad_block *)blk, 0, pos + 1);
+        else
+            walk_trie(hw, ck, pos + 1);
+        hw->nthr = saved;
+    }
+}
+
+/* ---- Choosing and compiling ---- */
+
+static int by_weight(const void *a, const void *b)
+{
+    const hot_cand *x = a, *y = b;
+    if (x->weight != y->weight)
+        return x->weight > y->weight ? -1 : 1;
+    return x->nseg < y->nseg ? -1 : x->nseg > y->nseg;
+}
+
+/* ---- Compiling the chosen routes into the hot trie ---- */
+
+/* A node while the trie is built (pointer-free: indexes into bn[]). */
+typedef struct bnode {
+    uint32_t kids;     /* first static child, or UINT32_MAX */
+    uint32_t next;     /* next static sibling, or UINT32_MAX */
+    uint32_t param;    /* param child, or UINT32_MAX */
+    uint32_t leaf;     /* 1 + index of the candidate ending here, or 0 */
+    uint32_t label;    /* static: offset in hw->bytes */
+    uint32_t len;      /* static: label bytes */
+    uint64_t weight;   /* samples of the routes through it */
+    const hot_cand *c; /* param: the candidate whose threats it keeps */
+    uint32_t pos;      /* param: its segment position */
+    uint32_t at;       /* final index */
+    uint32_t first;    /* final index of its first child */
+    uint32_t seg1;     /* static: bytes of the label's first segment */
+} bnode;
+
+#define BN_NONE UINT32_MAX
+
+static uint32_t bnode_new(bnode *bn, uint32_t *n)
+{
+    bnode *x = &bn[*n];
+    memset(x, 0, sizeof *x);
+    x->kids = x->next = x->param = BN_NONE;
+    return (*n)++;
+}
+
+/* Add candidate c (its checks are its static segments in position order). */
+static void bnode_insert(bnode *bn, uint32_t *n, const hot_cand *c, uint32_t ci, const char *bytes)
+{
+    uint32_t x = 0, k = 0;
+    bn[0].weight += c->weight;
+    for (uint32_t pos = 0; pos < c->nseg; pos++) {
+        uint32_t y;
+        if (c->pmask >> pos & 1u) {
+            if ((y = bn[x].param) == BN_NONE) {
+                y = bn[x].param = bnode_new(bn, n);
+                bn[y].c = c;
+                bn[y].pos = pos;
+            }
+        } else {
+            const hot_seg *ck = &c->seg[k++];
+            for (y = bn[x].kids; y != BN_NONE; y = bn[y].next)
+                if (bn[y].len == ck->len &&
+                    (!ck->len || memcmp(bytes + bn[y].label, bytes + ck->off, ck->len) == 0))
+                    break;
+            if (y == BN_NONE) {
+                y = bnode_new(bn, n);
+                bn[y].label = ck->off;
+                bn[y].len = bn[y].seg1 = ck->len;
+                bn[y].next = bn[x].kids;
+                bn[x].kids = y;
+            }
+        }
+        bn[y].weight += c->weight;
+        x = y;
+    }
+    bn[x].leaf = ci + 1; /* shapes are unique: no other candidate ends here */
+}
+
+/* Children of x appended to order[], the final layout (breadth first):
+ * the non-empty static labels by decreasing weight, then the "" label,
+ * then the param. Returns the number of non-empty statics. */
+static uint32_t layout_kids(bnode *bn, uint32_t x, uint32_t *order, uint32_t *norder,
+                            bool *has_empty)
+{
+    uint32_t first = *norder, empty = BN_NONE;
+    for (uint32_t y = bn[x].kids; y != BN_NONE; y = bn[y].next) {
+        if (bn[y].len == 0)
+            empty = y;
+        else
+            order[(*norder)++] = y;
+    }
+    /* insertion sort by weight (groups are small) */
+    for (uint32_t i = first + 1; i < *norder; i++) {
+        uint32_t v = order[i], j = i;
+        while (j > first && bn[order[j - 1]].weight < bn[v].weight) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = v;
+    }
+    uint32_t ns = *norder - first;
+    *has_empty = empty != BN_NONE;
+    if (empty != BN_NONE)
+        order[(*norder)++] = empty;
+    if (bn[x].param != BN_NONE)
+        order[(*norder)++] = bn[x].param;
+    return ns;
+}
+
+/* Path compression: a static node without a leaf whose only child is a
+ * static one with a non-empty label takes that child's label (after a '/'),
+ * leaf and children, so a lookup compares "api/v1" once. Returns 0 or -1
+ * (out of memory). */
+static int merge_chains(bnode *bn, uint32_t nb, hot_walk *hw)
+{
+    for (uint32_t x = 1; x < nb; x++) {
+        bnode *p = &bn[x];
+        if (p->c) /* a param node */
+            continue;
+        for (;;) {
+            uint32_t y = p->kids;
+            if (p->leaf || p->param != BN_NONE || y == BN_NONE || bn[y].next != BN_NONE ||
+                bn[y].len == 0 || p->len == 0 || p->len + 1 + bn[y].len > UINT16_MAX)
+                break;
+            size_t at = hw->nbytes;
+            /* copy through the buffer: keep_bytes may move it */
+            if (!reserve_bytes(hw, p->len + 1 + bn[y].len))
+                return -1;
+            memmove(hw->bytes + at, hw->bytes + p->label, p->len);
+            hw->bytes[at + p->len] = '/';
+            memmove(hw->bytes + at + p->len + 1, hw->bytes + bn[y].label, bn[y].len);
+            hw->nbytes = at + p->len + 1 + bn[y].len;
+            p->label = (uint32_t)at;
+            p->len += 1 + bn[y].len;
+            p->kids = bn[y].kids;
+            p->param = bn[y].param;
+            p->leaf = bn[y].leaf;
+            bn[y].len = 0; /* unreachable now */
+        }
+    }
+    return 0;
+}
+
+/* log2 of the index size for n static children (at most half full). */
+static uint32_t index_bits(uint32_t n)
+{
+    uint32_t b = 4;
+    while ((1u << b) < 2 * n)
+        b++;
+    return b;
+}
+
+/* Threats of param node x (those of its candidate at x's position). */
+static uint32_t threats_of(const bnode *x)
+{
+    uint32_t n = 0;
+    for (uint32_t t = 0; x->c && t < x->c->nthreats; t++)
+        n += x->c->seg[x->c->nchecks + t].pos == x->pos;
+    return n;
+}
+
+/* Compile the chosen candidates (sel[0, n)) into one block. */
+static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk *hw,
+                       uint64_t covered, uint64_t total)
+{
+    size_t cap = n * AD_HOT_SEGS + 1;
+    bnode *bn = malloc(cap * sizeof *bn);
+    uint32_t *order = malloc(cap * sizeof *order);
+    uint32_t *nstat = malloc(cap * sizeof *nstat);
+    bool *emp = malloc(cap * sizeof *emp);
+    ad_hot *hot = NULL;
+    if (!bn || !order || !nstat || !emp)
+        goto out;
+    uint32_t nb = 0;
+    bnode_new(bn, &nb);
+    for (size_t i = 0; i < n; i++)
+        bnode_insert(bn, &nb, sel[i], (uint32_t)i, hw->bytes);
+    if (merge_chains(bn, nb, hw) != 0)
+        goto out;
+    const char *bytes = hw->bytes;
+    uint32_t norder = 1;
+    order[0] = 0;
+    size_t nfb = 0, nthr = 0, nlab = 0, nrec = 0, nhx = 0;
+    for (uint32_t i = 0; i < norder; i++) {
+        bnode *x = &bn[order[i]];
+        uint32_t first = norder;
+        nstat[i] = layout_kids(bn, order[i], order, &norder, &emp[i]);
+        x->at = i;
+        x->first = first;
+        if (nstat[i] > AD_HOT_SCAN_MAX)
+            nhx += (size_t)1 << index_bits(nstat[i]);
+        else
+            nfb += (nstat[i] + 7) & ~7u;
+        nthr += threats_of(x);
+        for (uint32_t t = 0; x->c && t < x->c->nthreats; t++)
+            nlab += x->c->seg[x->c->nchecks + t].len;
+        if (!x->c)
+            nlab += x->len;
+    }
+    for (size_t i = 0; i < n; i++)
+        nrec += sel[i]->leaf->n;
+    size_t o_nodes = sizeof(ad_hot);
+    nb = norder; /* merged chains left nodes behind */
+    size_t o_threat = o_nodes + nb * sizeof(ad_hnode);
+    size_t o_routes = o_threat + nthr * sizeof(ad_hlabel);
+    size_t o_recs = (o_routes + n * sizeof(ad_hroute) + 7) & ~(size_t)7;
+    size_t o_hidx = o_recs + nrec * sizeof(rtm__route *);
+    size_t o_fbytes = o_hidx + nhx * sizeof(uint16_t);
+    size_t o_labels = o_fbytes + nfb + 8;
+    size_t all = o_labels + nlab + 8; /* label_eq() reads a word at any label */
+    char *mem = rtm__calloc(impl->a, all);
+    if (!mem)
+        goto out;
+    hot = (ad_hot *)(void *)mem;
+    ad_hnode *nodes = (ad_hnode *)(void *)(mem + o_nodes);
+    ad_hlabel *threat = (ad_hlabel *)(void *)(mem + o_threat);
+    ad_hroute *routes = (ad_hroute *)(void *)(mem + o_routes);
+    const rtm__route **recs = (const rtm__route **)(void *)(mem + o_recs);
+    uint16_t *hidx = (uint16_t *)(void *)(mem + o_hidx);
+    char *fbytes = mem + o_fbytes, *labels = mem + o_labels;
+    hot->bytes = all;
+    hot->nroutes = (uint32_t)n;
+    hot->nnodes = nb;
+    hot->cover_pm = total ? (uint32_t)(covered * 1000 / total) : 0;
+    hot->nodes = nodes;
+    hot->fbytes = fbytes;
+    hot->hidx = hidx;
+    hot->threat = threat;
+    hot->routes = routes;
+    hot->recs = recs;
+    hot->labels = labels;
+    size_t nt = 0, nl = 0, nr = 0, nf = 0, nh = 0;
+    for (size_t i = 0; i < n; i++) {
+        routes[i].rec = (uint32_t)nr;
+        routes[i].mask = sel[i]->leaf->mask;
+        for (unsigned k = 0; k < sel[i]->leaf->n; k++)
+            recs[nr++] = sel[i]->leaf->routes[k];
+    }
+    /* labels first: a node's first bytes come from its children's labels */
+    for (uint32_t i = 0; i < nb; i++) {
+        const bnode *x = &bn[order[i]];
+        ad_hnode *d = &nodes[i];
+        if (!x->c) {
+            d->label = (uint32_t)nl;
+            d->label_len = (uint16_t)x->len;
+            d->seg1_len = (uint16_t)x->seg1;
+            if (x->len) /* bytes is NULL when no label has any */
+                memcpy(labels + nl, bytes + x->label, x->len);
+            nl += x->len;
+        }
+    }
+    for (uint32_t i = 0; i < nb; i++) {
+        const bnode *x = &bn[order[i]];
+        ad_hnode *d = &nodes[i];
+        d->leaf = x->leaf;
+        d->first = x->first;
+        d->nstatic = (uint16_t)nstat[i];
+        d->empty = emp[i];
+        d->param = x->param != BN_NONE;
+        if (nstat[i] > AD_HOT_SCAN_MAX) {
+            d->hbits = (uint8_t)index_bits(nstat[i]);
+            d->firsts = (uint32_t)nh;
+            uint32_t mask = (1u << d->hbits) - 1;
+            for (uint32_t k = 0; k < nstat[i]; k++) {
+                const ad_hnode *t = &nodes[d->first + k];
+                const unsigned char *l = (const unsigned char *)labels + t->label;
+                uint32_t h = (uint32_t)ad_hash((const char *)l, t->seg1_len) & mask;
+                while (hidx[nh + h])
+                    h = (h + 1) & mask;
+                hidx[nh + h] = (uint16_t)(k + 1);
+            }
+            nh += (size_t)1 << d->hbits;
+        } else {
+            d->firsts = (uint32_t)nf;
+            for (uint32_t k = 0; k < nstat[i]; k++)
+                fbytes[nf + k] = labels[nodes[d->first + k].label];
+            nf += (nstat[i] + 7) & ~7u;
+        }
+        if (x->c) {
+            d->threats = (uint32_t)nt;
+            for (uint32_t t = 0; t < x->c->nthreats; t++) {
+                const hot_seg *ck = &x->c->seg[x->c->nchecks + t];
+                if (ck->pos != x->pos)
+                    continue;
+                threat[nt++] = (ad_hlabel){(uint32_t)nl, ck->len};
+                if (ck->len)
+                    memcpy(labels + nl, bytes + ck->off, ck->len);
+                nl += ck->len;
+                d->nthreats++;
+            }
+        }
+    }
+out:
+    free(bn);
+    free(order);
+    free(nstat);
+    free(emp);
+    return hot;
+}
+
+static void hot_free(rtm__impl *impl, const ad_hot *hot)
+{
+    rtm__free(impl->a, (void *)(uintptr_t)hot, hot->bytes);
+}
+
+static void retired_hot_free(rtm__epoch_entry *e, void *ctx)
+{
+    hot_free(ctx, (const ad_hot *)(void *)e); /* retire is the first member */
+}
+
+/* Publish `hot` (may be NULL) in place of the current index. */
+static void publish(rtm__impl *impl, ad_hot *hot)
+{
+    const ad_hot *old = atomic_load_explicit(&impl->hot, memory_order_relaxed);
+    atomic_store_explicit(&impl->hot, hot, memory_order_release);
+    if (hot)
+        impl->hot_builds++;
+    if (old) {
+        ad_hot *o = (ad_hot *)(uintptr_t)old;
+        rtm__epoch_retire(&impl->limbo, &o->retire, rtm__epoch_unlinked(), retired_hot_free);
+    }
+}
+
+void ad_hot_drop(rtm__impl *impl)
+{
+    const ad_hot *old = atomic_load_explicit(&impl->hot, memory_order_relaxed);
+    atomic_store_explicit(&impl->hot, NULL, memory_order_relaxed);
+    if (old)
+        hot_free(impl, old);
+}
+
+/* Build the index from n sorted samples (every eligible route with
+ * take_all) and publish it, or withdraw the published one when the routes
+ * it could hold cover too little of the samples. */
+static int rebuild(rtm__impl *impl, const rtm__route **samples, size_t n, bool take_all)
+{
+    hot_walk hw;
+    memset(&hw, 0, sizeof hw);
+    hw.samples = samples;
+    hw.nsamples = n;
+    hw.take_all = take_all;
+    uintptr_t blk;
+    const ad_kids *k = kids_relaxed(impl->root, &blk);
+    walk_trie(&hw, k, 0);
+    int rc = 0;
+    hot_cand **sel = NULL;
+    if (hw.oom) {
+        rc = RTM_ENOMEM;
+        goto out;
+    }
+    if (hw.ncands)
+        qsort(hw.cands, hw.ncands, sizeof *hw.cands, by_weight);
+    sel = malloc((AD_HOT_ROUTES + 1) * sizeof *sel);
+    if (!sel) {
+        rc = RTM_ENOMEM;
+        goto out;
+    }
+    /* The hottest routes, by sampled wins. */
+    size_t nsel = 0;
+    uint64_t covered = 0;
+    for (size_t i = 0; i < hw.ncands && nsel < AD_HOT_ROUTES; i++) {
+        sel[nsel++] = &hw.cands[i];
+        covered += hw.cands[i].weight;
+    }
+    ad_hot *hot = NULL;
+    if (nsel && (double)covered >= RTM__ADAPTIVE_HOT_COVER * (double)n) {
+        hot = compile(impl, sel, nsel, &hw, covered, n);
+        if (!hot) {
+            rc = RTM_ENOMEM;
+            goto out;
+        }
+    }
+    if (hot || atomic_load_explicit(&impl->hot, memory_order_relaxed))
+        publish(impl, hot);
+out:
+    free(sel);
+    free(hw.cands);
+    free(hw.bytes);
+    return rc;
+}
+
+int ad_hot_tick(rtm__impl *impl)
+{
+    if ((impl->flags & RTM_ADAPTIVE_NO_HOT) || !impl->ring)
+        return 0;
+    const rtm__route **samples = malloc(AD_HOT_RING * sizeof *samples);
+    if (!samples)
+        return RTM_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < AD_HOT_RING; i++) {
+        const rtm__route *rt = atomic_load_explicit(&impl->ring[i], memory_order_relaxed);
+        if (rt) {
+            samples[n++] = rt;
+            atomic_store_explicit(&impl->ring[i], NULL, memory_order_relaxed);
+        }
+    }
+    int rc = 0;
+    if (n >= AD_HOT_MIN_SAMPLES) {
+        qsort(samples, n, sizeof *samples, by_addr);
+        rc = rebuild(impl, samples, n, false);
+    } /* else too little traffic to judge: keep what is published */
+    free(samples);
+    return rc;
+}
+
+int ad_hot_build_all(rtm__impl *impl)
+{
+    if (impl->flags & RTM_ADAPTIVE_NO_HOT)
+        return 0;
+    return rebuild(impl, NULL, 0, true);
+}
