@@ -1012,42 +1012,46 @@ AD_INLINE void walk_init(ad_walk *w, const char *path, size_t len, unsigned meth
 #define AD_COUNT false
 #endif
 
-int rtm__adaptive_match(const rtm__impl *impl, unsigned method, const char *path, size_t len,
-                        unsigned flags, rtm_result *res)
+/* The tree walks of rtm__adaptive_match, out of line so that the index's
+ * path (most lookups under skewed traffic) stays a small function with a
+ * short prologue. `visits` carries what the index entered first. */
+static __attribute__((noinline)) int walk_plain(const rtm__impl *impl, unsigned method,
+                                                const char *path, size_t len, rtm_result *res,
+                                                size_t visits)
 {
     ad_walk w;
-    int st;
-    rtm__epoch_rec *er = rtm__epoch_enter();
-    if (flags & RTM__MATCH_ADD_SLASH) {
-        walk_init(&w, path, len, method, true);
-        st = walk(impl, &w, res, true, false, AD_COUNT);
-        goto out;
-    }
-    /* The countdown is per thread, shared by every router the thread uses:
-     * one left over from a router with a larger K is cut short. */
-    uint32_t cd = ad_countdown;
-    const ad_hot *hot = atomic_load_explicit(&impl->hot, memory_order_acquire);
-    if (__builtin_expect(cd > 1 && cd <= impl->sample_every * UINT64_C(3) / 2, 1)) {
-        ad_countdown = cd - 1;
-        size_t hv = 0;
-        if (hot && hot_match(hot, method, path, len, res, &hv, AD_COUNT) == RTM_FOUND) {
-            rtm__epoch_exit(er);
+    walk_init(&w, path, len, method, false);
+    w.visits = visits;
+    int st = walk(impl, &w, res, false, false, AD_COUNT);
 #ifdef RTM_DEBUG_VISITS
-            ad_last_visits = hv;
+    ad_last_visits = w.visits;
 #endif
-            return RTM_FOUND;
-        }
-        walk_init(&w, path, len, method, false);
-        w.visits = hv;
-        st = walk(impl, &w, res, false, false, AD_COUNT);
-        goto out;
-    }
-    /* Sampled: the tree answers (its metrics are what the policy reads);
-     * the index is tried on the side to count its hits. */
+    return st;
+}
+
+static __attribute__((noinline)) int walk_add_slash(const rtm__impl *impl, unsigned method,
+                                                    const char *path, size_t len, rtm_result *res)
+{
+    ad_walk w;
+    walk_init(&w, path, len, method, true);
+    int st = walk(impl, &w, res, true, false, AD_COUNT);
+#ifdef RTM_DEBUG_VISITS
+    ad_last_visits = w.visits;
+#endif
+    return st;
+}
+
+/* Sampled: the tree answers (its metrics are what the policy reads); the
+ * index is tried on the side to count its hits. */
+static __attribute__((noinline)) int walk_sampled(const rtm__impl *impl, const ad_hot *hot,
+                                                  unsigned method, const char *path, size_t len,
+                                                  rtm_result *res)
+{
+    ad_walk w;
     walk_init(&w, path, len, method, false);
     ad_countdown = next_countdown(impl->sample_every);
     w.perf = impl->perf;
-    st = walk(impl, &w, res, false, true, AD_COUNT);
+    int st = walk(impl, &w, res, false, true, AD_COUNT);
     if (st == RTM_FOUND && impl->ring)
         ring_add(impl, w.won);
     if (hot) {
@@ -1058,11 +1062,38 @@ int rtm__adaptive_match(const rtm__impl *impl, unsigned method, const char *path
         if (hot_match(hot, method, path, len, &side, &v, false) == RTM_FOUND)
             ad_counter_add(&m->hot_hits, 1);
     }
-out:
-    rtm__epoch_exit(er);
 #ifdef RTM_DEBUG_VISITS
     ad_last_visits = w.visits;
 #endif
+    return st;
+}
+
+int rtm__adaptive_match(const rtm__impl *impl, unsigned method, const char *path, size_t len,
+                        unsigned flags, rtm_result *res)
+{
+    int st;
+    rtm__epoch_rec *er = rtm__epoch_enter();
+    const ad_hot *hot = atomic_load_explicit(&impl->hot, memory_order_acquire);
+    /* The countdown is per thread, shared by every router the thread uses:
+     * one left over from a router with a larger K is cut short. */
+    uint32_t cd = ad_countdown;
+    if (__builtin_expect(flags & RTM__MATCH_ADD_SLASH, 0)) {
+        st = walk_add_slash(impl, method, path, len, res);
+    } else if (__builtin_expect(cd > 1 && cd <= impl->sample_every * UINT64_C(3) / 2, 1)) {
+        ad_countdown = cd - 1;
+        size_t hv = 0;
+        if (hot && hot_match(hot, method, path, len, res, &hv, AD_COUNT) == RTM_FOUND) {
+            st = RTM_FOUND;
+#ifdef RTM_DEBUG_VISITS
+            ad_last_visits = hv;
+#endif
+        } else {
+            st = walk_plain(impl, method, path, len, res, hv);
+        }
+    } else {
+        st = walk_sampled(impl, hot, method, path, len, res);
+    }
+    rtm__epoch_exit(er);
     return st;
 }
 
