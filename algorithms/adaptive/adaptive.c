@@ -875,53 +875,68 @@ AD_INLINE bool label_eq(const char *path, size_t len, size_t a, const char *lab,
     return d == 0 && bytes_eq(path + a + 8, lab + 8, n - 8);
 }
 
+/* The key of the segment at a (a < len) for ad_hot_slot: its first
+ * min(length, 8) bytes, zero above, found without scanning for its end. */
+AD_INLINE uint64_t seg_key(const char *path, size_t len, size_t a)
+{
+    uint64_t w = 0;
+#if RTM__SWAR
+    if (a + 8 <= len) {
+        w = rtm__load8(path + a);
+    } else if (len >= 8) {
+        /* the path's last word shifted down: its 1..7 bytes from a, zero above */
+        w = rtm__load8(path + len - 8) >> (8 * (8 - (len - a)));
+    } else
+#endif
+    {
+        for (size_t i = a; i < len && i < a + 8; i++)
+            w |= (uint64_t)(unsigned char)path[i] << (8 * (i - a));
+    }
+    uint64_t z = rtm__bytes_eq(w, '/');
+    return w & ad_low_bytes(z ? rtm__first_byte(z) : 8);
+}
+
+/* t's label at a, ending on a segment boundary: *b gets its end. */
+AD_INLINE bool hot_label_at(const ad_hot *hot, const ad_hnode *t, const char *path, size_t len,
+                            size_t a, size_t *b)
+{
+    size_t e = a + t->label_len;
+    if (e <= len && (e == len || path[e] == '/') &&
+        label_eq(path, len, a, hot->labels + t->label, t->label_len)) {
+        *b = e;
+        return true;
+    }
+    return false;
+}
+
 /* The hot trie's static child of x equal to the segment at a (a < len),
- * found by its first byte and compared in place: no scan for the
- * segment's end. NULL when none. *b gets the segment's end. */
+ * compared in place without a scan for the segment's end: found by its
+ * first byte among at most 8, or in a larger node by the slot of its
+ * first 8 bytes. NULL when none; else *b gets the child's end. */
 AD_INLINE const ad_hnode *hot_static(const ad_hot *hot, const ad_hnode *x, const char *path,
                                      size_t len, size_t a, size_t *b)
 {
-    unsigned char ch = (unsigned char)path[a];
     if (x->hbits) {
-        /* many children: by (first byte, last byte, length) of the segment */
-        size_t e = span_end(path, len, a), n = e - a;
         const uint16_t *tab = hot->hidx + x->firsts;
         uint32_t mask = (1u << x->hbits) - 1, k;
-        *b = e;
-        for (uint32_t h = (uint32_t)ad_hash(path + a, n) & mask; (k = tab[h]) != 0;
+        for (uint32_t h = ad_hot_slot(seg_key(path, len, a), x->hbits); (k = tab[h]) != 0;
              h = (h + 1) & mask) {
             const ad_hnode *t = &hot->nodes[x->first + k - 1];
-            if (t->seg1_len != n)
-                continue;
-            if (t->label_len == n) {
-                if (label_eq(path, len, a, hot->labels + t->label, n))
-                    return t;
-                continue;
-            }
-            /* a merged chain: the whole label, ending on a segment boundary */
-            size_t f = a + t->label_len;
-            if (f <= len && (f == len || path[f] == '/') &&
-                label_eq(path, len, a, hot->labels + t->label, t->label_len)) {
-                *b = f;
+            if (hot_label_at(hot, t, path, len, a, b))
                 return t;
-            }
-            return NULL; /* siblings differ in their first segment */
         }
         return NULL;
     }
     if (!x->nstatic)
         return NULL;
     /* at most 8: their first bytes in one word */
+    unsigned char ch = (unsigned char)path[a];
     uint64_t m = bytes_eq_each(rtm__load8(hot->fbytes + x->firsts), ch);
     m &= x->nstatic < 8 ? (UINT64_C(1) << (8 * x->nstatic)) - 1 : ~UINT64_C(0);
     for (; m; m &= m - 1) {
         const ad_hnode *t = &hot->nodes[x->first + rtm__first_byte(m)];
-        size_t e = a + t->label_len;
-        if (e <= len && (e == len || path[e] == '/') &&
-            label_eq(path, len, a, hot->labels + t->label, t->label_len)) {
-            *b = e;
+        if (hot_label_at(hot, t, path, len, a, b))
             return t;
-        }
     }
     return NULL;
 }
@@ -947,8 +962,7 @@ AD_INLINE int hot_match(const ad_hot *hot, unsigned method, const char *path, si
         if (!c) {
             if (!x->param)
                 return 0;
-            if (!x->hbits || a >= len) /* else hot_static found the end */
-                b = span_end(path, len, a);
+            b = span_end(path, len, a);
             size_t n = b - a;
             if (n == 0)
                 return 0;

@@ -256,6 +256,22 @@ static inline uint64_t ad_hash(const char *p, size_t n)
     return h ^ (h >> 31);
 }
 
+/* The low min(n, 8) bytes of a word set; no branch, no shift by 64. */
+static inline uint64_t ad_low_bytes(size_t n)
+{
+    unsigned k = (unsigned)(n < 8 ? n : 8);
+    return ~((~UINT64_C(0) << (4 * k)) << (4 * k));
+}
+
+/* The hot trie's slot (of 2^bits) for a static segment, from its key: its
+ * first min(length, 8) bytes as a little-endian word, zero above. One
+ * multiply, the high bits kept; segments sharing their first 8 bytes
+ * share a key and are told apart by the label compare. */
+static inline uint32_t ad_hot_slot(uint64_t key, unsigned bits)
+{
+    return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+}
+
 /* log2 of the hash index size for a group of nstatic static children (at
  * most half full), 0 when the group is small enough to search without. */
 static inline uint32_t ad_hbits(uint32_t nstatic)

@@ -592,7 +592,10 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
             for (uint32_t k = 0; k < nstat[i]; k++) {
                 const ad_hnode *t = &nodes[d->first + k];
                 const unsigned char *l = (const unsigned char *)labels + t->label;
-                uint32_t h = (uint32_t)ad_hash((const char *)l, t->seg1_len) & mask;
+                uint64_t key = 0; /* the first 8 bytes, little-endian, as lookups read them */
+                for (unsigned j = 0; j < t->seg1_len && j < 8; j++)
+                    key |= (uint64_t)l[j] << (8 * j);
+                uint32_t h = ad_hot_slot(key, d->hbits);
                 while (hidx[nh + h])
                     h = (h + 1) & mask;
                 hidx[nh + h] = (uint16_t)(k + 1);
