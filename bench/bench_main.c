@@ -601,9 +601,11 @@ static const char *match_setup(void *payload, int64_t arg)
         app.mt_runs1 = 0;
     }
     if (app.policy)
-        progress(it, ": timing (%llu reshape(s) during the warm-up, %llu before it)",
+        progress(it,
+                 ": timing (%llu reshape(s) during the warm-up, %llu before it; hot index of %zu "
+                 "route(s))",
                  (unsigned long long)(app.reshapes_warm - app.reshapes_pre),
-                 (unsigned long long)app.reshapes_pre);
+                 (unsigned long long)app.reshapes_pre, app.stats.hot_routes);
     else
         progress(it, ": timing");
     return NULL;
@@ -620,6 +622,7 @@ static void policy_counters(bench_state *st)
     bench_counter(st, "warmup_s", app.warm_s, 0);
     bench_counter(st, "reshapes_warmup", (double)(app.reshapes_warm - app.reshapes_pre), 0);
     bench_counter(st, "reshapes", (double)now.reshapes, 0);
+    bench_counter(st, "hot_routes", (double)now.hot_routes, 0);
 }
 
 static void match_run(void *payload, int64_t arg, bench_state *st)

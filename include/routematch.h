@@ -289,6 +289,7 @@ typedef struct rtm_stats {
     size_t bytes;              /**< bytes allocated by the router right now */
     uint64_t reshapes;         /**< adaptive: subtrees re-encoded so far */
     const char *metric_source; /**< adaptive: where miss ratios come from, else "" */
+    size_t hot_routes;         /**< adaptive: routes in the published hot-route index */
 } rtm_stats;
 
 /** Fill `out`. Thread safety: writer-side (not during add/remove). Allocates: no. */

@@ -665,6 +665,9 @@ TEST(adaptive, hot_index_from_traffic)
     rtm__adaptive_hot_info hi = ad_hot_info(r);
     ASSERT_EQ_UINT(hi.routes, 2);
     ASSERT_EQ_UINT(hi.builds, 1);
+    rtm_stats st;
+    rtm_get_stats(r, &st);
+    ASSERT_EQ_UINT(st.hot_routes, 2);              /* visible to users too */
     ASSERT_TRUE(hi.cover > 0.6 && hi.cover < 0.7); /* 500 of the 750 window samples */
     ad_assert_hot_requests(r, tree);
 

@@ -1494,6 +1494,8 @@ static void ad_stats(const rtm__impl *cimpl, rtm_stats *st)
     rtm__mutex_lock(&impl->lock);
     st->nodes = impl->nnodes;
     st->reshapes = impl->reshapes;
+    const ad_hot *hot = atomic_load_explicit(&impl->hot, memory_order_relaxed);
+    st->hot_routes = hot ? hot->nroutes : 0;
     rtm__mutex_unlock(&impl->lock);
     st->metric_source = rtm__metrics_source();
 }
