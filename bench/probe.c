@@ -6,6 +6,7 @@
 #include "probe.h"
 
 #include "router_internal.h" /* struct rtm_router (impl), rtm__impl */
+#include "workload.h"        /* wl_requests */
 
 /* ---- The hooks, weak: NULL when an algorithm does not offer one ---- */
 
@@ -20,6 +21,10 @@
 #define PROBE_ALGOS(X) X(reference) X(trie) X(radix) X(adaptive)
 PROBE_ALGOS(PROBE_TRACE_DECL)
 PROBE_ALGOS(PROBE_COUNTED_DECL)
+/* One policy tick (algorithms/adaptive/adaptive.h); NULL: sampled figures. */
+struct rtm__adaptive_metrics;
+__attribute__((weak)) int rtm__adaptive_step(rtm__impl *impl,
+                                             const struct rtm__adaptive_metrics *injected);
 
 typedef void (*probe_trace_fn)(const rtm__impl *, unsigned, const char *, size_t, rtm__visit_fn,
                                void *);
@@ -132,4 +137,21 @@ void probe_lookup(const rtm_router *r, rtm_method method, const char *path, size
     t->bytes += c.bytes;
     t->min_lines += (c.bytes + 63) / 64;
     t->overflowed += c.overflow;
+}
+
+bool probe_settle(rtm_router *r, const wl_requests *q, unsigned periods)
+{
+    if (r->algo != RTM_ALGO_ADAPTIVE || !rtm__adaptive_step || q->n == 0)
+        return true;
+    rtm_result res;
+    size_t i = 0;
+    for (unsigned p = 0; p < periods; p++) {
+        for (size_t k = 0; k < ((size_t)1 << 20); k++) {
+            rtm_match(r, (rtm_method)q->v[i].method, q->v[i].path, q->v[i].len, &res);
+            if (++i == q->n)
+                i = 0;
+        }
+        rtm__adaptive_step(r->impl, NULL);
+    }
+    return true;
 }

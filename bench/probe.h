@@ -73,4 +73,14 @@ unsigned probe_caps(rtm_algorithm a);
 void probe_lookup(const rtm_router *r, rtm_method method, const char *path, size_t len,
                   probe_totals *t);
 
+struct wl_requests;
+
+/* Shape a router without its policy thread (a traced copy of the timed
+ * one) the way the thread shapes the timed router during its warm-up:
+ * `periods` times, 2^20 lookups of the request stream (about 4,096 sampled
+ * ones at the adaptive default of one in 256), then one policy tick on the
+ * sampled figures. Nothing for an algorithm without a policy. Returns true
+ * (usable in a condition chain). */
+bool probe_settle(rtm_router *r, const struct wl_requests *q, unsigned periods);
+
 #endif
