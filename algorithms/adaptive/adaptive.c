@@ -861,15 +861,17 @@ AD_INLINE uint64_t bytes_eq_each(uint64_t x, unsigned char b)
     return ~(((y & lows) + lows) | y) & RTM__HIGHS;
 }
 
-/* path[a, a + n) == lab[0, n) for a non-empty label (a + n <= len; the
- * hot block keeps 8 readable bytes after every label): one masked word
- * compare for the usual label of at most 8 bytes when the path has 8
- * bytes left. */
-AD_INLINE bool label_eq(const char *path, size_t len, size_t a, const char *lab, size_t n)
+/* path[a, a + n) equals static hot node t's label (n = t->label_len > 0,
+ * a + n <= len): when the path has 8 bytes left, its first word against
+ * the node's own lab8 (no read of labels[] for a label of at most 8
+ * bytes), the rest in place; else byte-wise. */
+AD_INLINE bool hot_label_eq(const ad_hot *hot, const ad_hnode *t, const char *path, size_t len,
+                            size_t a, size_t n)
 {
+    const char *lab = hot->labels + t->label;
     if (a + 8 > len)
         return bytes_eq(path + a, lab, n);
-    uint64_t d = rtm__load8(path + a) ^ rtm__load8(lab);
+    uint64_t d = rtm__load8(path + a) ^ t->lab8;
     if (n <= 8)
         return (d & (~UINT64_C(0) >> (64 - 8 * n))) == 0;
     return d == 0 && bytes_eq(path + a + 8, lab + 8, n - 8);
@@ -902,7 +904,7 @@ AD_INLINE bool hot_label_at(const ad_hot *hot, const ad_hnode *t, const char *pa
 {
     size_t e = a + t->label_len;
     if (e <= len && (e == len || path[e] == '/') &&
-        label_eq(path, len, a, hot->labels + t->label, t->label_len)) {
+        hot_label_eq(hot, t, path, len, a, t->label_len)) {
         *b = e;
         return true;
     }
@@ -931,7 +933,7 @@ AD_INLINE const ad_hnode *hot_static(const ad_hot *hot, const ad_hnode *x, const
         return NULL;
     /* at most 8: their first bytes in one word */
     unsigned char ch = (unsigned char)path[a];
-    uint64_t m = bytes_eq_each(rtm__load8(hot->fbytes + x->firsts), ch);
+    uint64_t m = bytes_eq_each(x->kfirst, ch);
     m &= x->nstatic < 8 ? (UINT64_C(1) << (8 * x->nstatic)) - 1 : ~UINT64_C(0);
     for (; m; m &= m - 1) {
         const ad_hnode *t = &hot->nodes[x->first + rtm__first_byte(m)];
@@ -978,13 +980,10 @@ AD_INLINE int hot_match(const ad_hot *hot, unsigned method, const char *path, si
         if (count)
             ++*visits;
         if (b >= len) {
-            if (!c->leaf)
-                return 0;
-            const ad_hroute *r = &hot->routes[c->leaf - 1];
-            int idx = record_slot(r->mask, method);
+            int idx = record_slot(c->mask, method); /* -1 also when no leaf (mask 0) */
             if (idx < 0)
                 return 0; /* a lower-ranked route, or 405: the tree decides */
-            rtm__result_found(res, hot->recs[r->rec + (unsigned)idx], caps);
+            rtm__result_found(res, hot->recs[c->rec + (unsigned)idx], caps);
             return RTM_FOUND;
         }
         x = c;

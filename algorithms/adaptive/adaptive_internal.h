@@ -129,20 +129,27 @@ typedef struct ad_block {
 #define AD_HOT_RING        4096u /* winners remembered from sampled lookups */
 #define AD_HOT_MIN_SAMPLES 256u  /* ring entries a rebuild needs */
 
-/* A node of the hot trie (32 bytes). Children are contiguous from
- * `first`: the static ones with a non-empty label (nstatic, hottest
- * first), then the "" child of a trailing '/' when `empty`, then the param
- * child when `param`. The first bytes of the non-empty static labels are
- * at fbytes[firsts] (padded to a multiple of 8), so one word compare finds
- * the children a segment can equal. A param node carries its threats:
- * threat[threats, + nthreats) are labels its segment must not equal. */
+/* A node of the hot trie: one 64-byte cache line, so that a lookup reads
+ * one line per segment for the usual label of at most 8 bytes. Children
+ * are contiguous from `first`: the static ones with a non-empty label
+ * (nstatic, hottest first), then the "" child of a trailing '/' when
+ * `empty`, then the param child when `param`. Up to AD_HOT_SCAN_MAX
+ * statics have their first bytes in `kfirst`, so one word compare finds
+ * the children a segment can equal; more have a hash index at
+ * hidx[firsts]. A node's own label starts in `lab8` (its first 8 bytes,
+ * zero above), the rest in labels[]. A route ending here has its leaf
+ * inline: method mask and records at recs[rec]. A param node carries its
+ * threats: threat[threats, + nthreats) are labels its segment must not
+ * equal. */
 typedef struct ad_hnode {
+    uint64_t kfirst;    /* first bytes of the static children (small node) */
+    uint64_t lab8;      /* static: the label's first 8 bytes, zero above */
     uint32_t first;     /* first child */
     uint32_t label;     /* static: offset of the label in labels */
-    uint32_t firsts;    /* offset of the statics' first bytes in fbytes, or
-                           (hbits set) of their hash index in hidx */
+    uint32_t firsts;    /* hbits set: offset of the statics' hash index in hidx */
     uint32_t threats;   /* param: first threat in threat[] */
-    uint32_t leaf;      /* 1 + index in routes[], 0 when no hot route ends here */
+    uint32_t rec;       /* leaf: its records at recs[rec] (one per method bit) */
+    uint16_t mask;      /* leaf: method mask, 0 when no hot route ends here */
     uint16_t label_len; /* static: label bytes (a merged chain: '/' inside) */
     uint16_t seg1_len;  /* static: bytes of the label's first segment */
     uint16_t nstatic;   /* static children with a non-empty label */
@@ -150,8 +157,9 @@ typedef struct ad_hnode {
     uint8_t param;      /* 1: a param child follows */
     uint8_t nthreats;   /* param: threats */
     uint8_t hbits;      /* nstatic > AD_HOT_SCAN_MAX: log2 of the index size */
-    uint16_t pad;
+    uint8_t pad[16];
 } ad_hnode;
+_Static_assert(sizeof(ad_hnode) == 64, "a hot trie node is one cache line");
 
 #define AD_HOT_SCAN_MAX 8u /* more static children than this: hash index */
 
@@ -161,27 +169,21 @@ typedef struct ad_hlabel {
     uint32_t len;
 } ad_hlabel;
 
-/* A hot route's leaf, copied: method mask and its records at recs[rec]. */
-typedef struct ad_hroute {
-    uint32_t rec;
-    uint16_t mask;
-    uint16_t pad;
-} ad_hroute;
-
-/* The index: one allocation, immutable once published (impl->hot). */
+/* The index: one allocation, immutable once published (impl->hot). The
+ * lookup's pointers share the header's first line; the nodes start on a
+ * line of their own. */
 typedef struct ad_hot {
     rtm__epoch_entry retire;       /* limbo link (first member) */
+    const ad_hnode *nodes;         /* nodes[0] is the root (the leading '/') */
+    const uint16_t *hidx;          /* per large node: 0 or 1 + static child position */
+    const rtm__route *const *recs; /* leaf records */
+    const char *labels;            /* label bytes */
+    const ad_hlabel *threat;       /* param nodes' threats */
+    void *base;                    /* the allocation (the header is aligned in it) */
     size_t bytes;                  /* whole allocation */
     uint32_t nroutes;              /* routes indexed */
     uint32_t nnodes;               /* hot trie nodes, root included */
     uint32_t cover_pm;             /* sampled share covered, per mille */
-    const ad_hnode *nodes;         /* nodes[0] is the root (the leading '/') */
-    const char *fbytes;            /* first bytes of static labels, per small node */
-    const uint16_t *hidx;          /* per large node: 0 or 1 + static child position */
-    const ad_hlabel *threat;       /* param nodes' threats */
-    const ad_hroute *routes;       /* leaves */
-    const rtm__route *const *recs; /* leaf records */
-    const char *labels;            /* label bytes */
 } ad_hot;
 
 /* ---- The instance ---- */

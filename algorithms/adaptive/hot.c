@@ -508,7 +508,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
     const char *bytes = hw->bytes;
     uint32_t norder = 1;
     order[0] = 0;
-    size_t nfb = 0, nthr = 0, nlab = 0, nrec = 0, nhx = 0;
+    size_t nthr = 0, nlab = 0, nrec = 0, nhx = 0;
     for (uint32_t i = 0; i < norder; i++) {
         bnode *x = &bn[order[i]];
         uint32_t first = norder;
@@ -517,8 +517,6 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
         x->first = first;
         if (nstat[i] > AD_HOT_SCAN_MAX)
             nhx += (size_t)1 << index_bits(nstat[i]);
-        else
-            nfb += (nstat[i] + 7) & ~7u;
         nthr += threats_of(x);
         for (uint32_t t = 0; x->c && t < x->c->nthreats; t++)
             nlab += x->c->seg[x->c->nchecks + t].len;
@@ -527,43 +525,35 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
     }
     for (size_t i = 0; i < n; i++)
         nrec += sel[i]->leaf->n;
-    size_t o_nodes = sizeof(ad_hot);
+    /* header on a line boundary (64 bytes of slack), nodes on the next */
     nb = norder; /* merged chains left nodes behind */
-    size_t o_threat = o_nodes + nb * sizeof(ad_hnode);
-    size_t o_routes = o_threat + nthr * sizeof(ad_hlabel);
-    size_t o_recs = (o_routes + n * sizeof(ad_hroute) + 7) & ~(size_t)7;
-    size_t o_hidx = o_recs + nrec * sizeof(rtm__route *);
-    size_t o_fbytes = o_hidx + nhx * sizeof(uint16_t);
-    size_t o_labels = o_fbytes + nfb + 8;
-    size_t all = o_labels + nlab + 8; /* label_eq() reads a word at any label */
-    char *mem = rtm__calloc(impl->a, all);
-    if (!mem)
+    size_t o_nodes = (sizeof(ad_hot) + 63) & ~(size_t)63;
+    size_t o_recs = o_nodes + nb * sizeof(ad_hnode);
+    size_t o_threat = o_recs + nrec * sizeof(rtm__route *);
+    size_t o_hidx = o_threat + nthr * sizeof(ad_hlabel);
+    size_t o_labels = o_hidx + nhx * sizeof(uint16_t);
+    size_t all = o_labels + nlab + 8 + 64; /* label_eq() reads a word at any label */
+    char *base = rtm__calloc(impl->a, all);
+    if (!base)
         goto out;
+    char *mem = base + ((64 - (uintptr_t)base % 64) % 64);
     hot = (ad_hot *)(void *)mem;
     ad_hnode *nodes = (ad_hnode *)(void *)(mem + o_nodes);
-    ad_hlabel *threat = (ad_hlabel *)(void *)(mem + o_threat);
-    ad_hroute *routes = (ad_hroute *)(void *)(mem + o_routes);
     const rtm__route **recs = (const rtm__route **)(void *)(mem + o_recs);
+    ad_hlabel *threat = (ad_hlabel *)(void *)(mem + o_threat);
     uint16_t *hidx = (uint16_t *)(void *)(mem + o_hidx);
-    char *fbytes = mem + o_fbytes, *labels = mem + o_labels;
+    char *labels = mem + o_labels;
+    hot->base = base;
     hot->bytes = all;
     hot->nroutes = (uint32_t)n;
     hot->nnodes = nb;
     hot->cover_pm = total ? (uint32_t)(covered * 1000 / total) : 0;
     hot->nodes = nodes;
-    hot->fbytes = fbytes;
     hot->hidx = hidx;
     hot->threat = threat;
-    hot->routes = routes;
     hot->recs = recs;
     hot->labels = labels;
-    size_t nt = 0, nl = 0, nr = 0, nf = 0, nh = 0;
-    for (size_t i = 0; i < n; i++) {
-        routes[i].rec = (uint32_t)nr;
-        routes[i].mask = sel[i]->leaf->mask;
-        for (unsigned k = 0; k < sel[i]->leaf->n; k++)
-            recs[nr++] = sel[i]->leaf->routes[k];
-    }
+    size_t nt = 0, nl = 0, nh = 0;
     /* labels first: a node's first bytes come from its children's labels */
     for (uint32_t i = 0; i < nb; i++) {
         const bnode *x = &bn[order[i]];
@@ -572,15 +562,24 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
             d->label = (uint32_t)nl;
             d->label_len = (uint16_t)x->len;
             d->seg1_len = (uint16_t)x->seg1;
+            for (unsigned j = 0; j < x->len && j < 8; j++)
+                d->lab8 |= (uint64_t)(unsigned char)bytes[x->label + j] << (8 * j);
             if (x->len) /* bytes is NULL when no label has any */
                 memcpy(labels + nl, bytes + x->label, x->len);
             nl += x->len;
         }
     }
+    size_t nr = 0;
     for (uint32_t i = 0; i < nb; i++) {
         const bnode *x = &bn[order[i]];
         ad_hnode *d = &nodes[i];
-        d->leaf = x->leaf;
+        if (x->leaf) {
+            const rtm__leaf *lf = sel[x->leaf - 1]->leaf;
+            d->mask = lf->mask;
+            d->rec = (uint32_t)nr;
+            for (unsigned k = 0; k < lf->n; k++)
+                recs[nr++] = lf->routes[k];
+        }
         d->first = x->first;
         d->nstatic = (uint16_t)nstat[i];
         d->empty = emp[i];
@@ -591,10 +590,8 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
             uint32_t mask = (1u << d->hbits) - 1;
             for (uint32_t k = 0; k < nstat[i]; k++) {
                 const ad_hnode *t = &nodes[d->first + k];
-                const unsigned char *l = (const unsigned char *)labels + t->label;
-                uint64_t key = 0; /* the first 8 bytes, little-endian, as lookups read them */
-                for (unsigned j = 0; j < t->seg1_len && j < 8; j++)
-                    key |= (uint64_t)l[j] << (8 * j);
+                /* the first segment's first 8 bytes, as lookups read them */
+                uint64_t key = t->lab8 & ad_low_bytes(t->seg1_len);
                 uint32_t h = ad_hot_slot(key, d->hbits);
                 while (hidx[nh + h])
                     h = (h + 1) & mask;
@@ -602,10 +599,8 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
             }
             nh += (size_t)1 << d->hbits;
         } else {
-            d->firsts = (uint32_t)nf;
             for (uint32_t k = 0; k < nstat[i]; k++)
-                fbytes[nf + k] = labels[nodes[d->first + k].label];
-            nf += (nstat[i] + 7) & ~7u;
+                d->kfirst |= (uint64_t)(unsigned char)labels[nodes[d->first + k].label] << (8 * k);
         }
         if (x->c) {
             d->threats = (uint32_t)nt;
@@ -631,7 +626,7 @@ out:
 
 static void hot_free(rtm__impl *impl, const ad_hot *hot)
 {
-    rtm__free(impl->a, (void *)(uintptr_t)hot, hot->bytes);
+    rtm__free(impl->a, hot->base, hot->bytes);
 }
 
 static void retired_hot_free(rtm__epoch_entry *e, void *ctx)
