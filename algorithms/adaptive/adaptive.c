@@ -862,19 +862,20 @@ AD_INLINE uint64_t bytes_eq_each(uint64_t x, unsigned char b)
 }
 
 /* path[a, a + n) equals static hot node t's label (n = t->label_len > 0,
- * a + n <= len): when the path has 8 bytes left, its first word against
- * the node's own lab8 (no read of labels[] for a label of at most 8
- * bytes), the rest in place; else byte-wise. */
+ * a + n <= len): when the path has 8 bytes left, against the node's own
+ * lab16 (no read of labels[] for a label of at most 16 bytes: one masked
+ * word, or two words overlapping at n - 8); else byte-wise. */
 AD_INLINE bool hot_label_eq(const ad_hot *hot, const ad_hnode *t, const char *path, size_t len,
                             size_t a, size_t n)
 {
-    const char *lab = hot->labels + t->label;
     if (a + 8 > len)
-        return bytes_eq(path + a, lab, n);
-    uint64_t d = rtm__load8(path + a) ^ t->lab8;
+        return bytes_eq(path + a, hot->labels + t->label, n);
+    uint64_t d = rtm__load8(path + a) ^ rtm__load8(t->lab16);
     if (n <= 8)
         return (d & (~UINT64_C(0) >> (64 - 8 * n))) == 0;
-    return d == 0 && bytes_eq(path + a + 8, lab + 8, n - 8);
+    if (n <= 16)
+        return d == 0 && rtm__load8(path + a + n - 8) == rtm__load8(t->lab16 + n - 8);
+    return d == 0 && bytes_eq(path + a + 8, hot->labels + t->label + 8, n - 8);
 }
 
 /* The key of the segment at a (a < len) for ad_hot_slot: its first

@@ -136,14 +136,14 @@ typedef struct ad_block {
  * `empty`, then the param child when `param`. Up to AD_HOT_SCAN_MAX
  * statics have their first bytes in `kfirst`, so one word compare finds
  * the children a segment can equal; more have a hash index at
- * hidx[firsts]. A node's own label starts in `lab8` (its first 8 bytes,
- * zero above), the rest in labels[]. A route ending here has its leaf
+ * hidx[firsts]. A node's own label starts in `lab16` (its first 16 bytes,
+ * zero above), the whole of it in labels[]. A route ending here has its leaf
  * inline: method mask and records at recs[rec]. A param node carries its
  * threats: threat[threats, + nthreats) are labels its segment must not
  * equal. */
 typedef struct ad_hnode {
     uint64_t kfirst;    /* first bytes of the static children (small node) */
-    uint64_t lab8;      /* static: the label's first 8 bytes, zero above */
+    char lab16[16];     /* static: the label's first 16 bytes, zero above */
     uint32_t first;     /* first child */
     uint32_t label;     /* static: offset of the label in labels */
     uint32_t firsts;    /* hbits set: offset of the statics' hash index in hidx */
@@ -157,7 +157,7 @@ typedef struct ad_hnode {
     uint8_t param;      /* 1: a param child follows */
     uint8_t nthreats;   /* param: threats */
     uint8_t hbits;      /* nstatic > AD_HOT_SCAN_MAX: log2 of the index size */
-    uint8_t pad[16];
+    uint8_t pad[8];
 } ad_hnode;
 _Static_assert(sizeof(ad_hnode) == 64, "a hot trie node is one cache line");
 

@@ -562,8 +562,8 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
             d->label = (uint32_t)nl;
             d->label_len = (uint16_t)x->len;
             d->seg1_len = (uint16_t)x->seg1;
-            for (unsigned j = 0; j < x->len && j < 8; j++)
-                d->lab8 |= (uint64_t)(unsigned char)bytes[x->label + j] << (8 * j);
+            if (x->len) /* bytes is NULL when no label has any */
+                memcpy(d->lab16, bytes + x->label, x->len < 16 ? x->len : 16);
             if (x->len) /* bytes is NULL when no label has any */
                 memcpy(labels + nl, bytes + x->label, x->len);
             nl += x->len;
@@ -591,7 +591,9 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
             for (uint32_t k = 0; k < nstat[i]; k++) {
                 const ad_hnode *t = &nodes[d->first + k];
                 /* the first segment's first 8 bytes, as lookups read them */
-                uint64_t key = t->lab8 & ad_low_bytes(t->seg1_len);
+                uint64_t key = 0;
+                for (unsigned j = 0; j < t->seg1_len && j < 8; j++)
+                    key |= (uint64_t)(unsigned char)t->lab16[j] << (8 * j);
                 uint32_t h = ad_hot_slot(key, d->hbits);
                 while (hidx[nh + h])
                     h = (h + 1) & mask;
