@@ -984,7 +984,7 @@ AD_INLINE int hot_match(const ad_hot *hot, unsigned method, const char *path, si
             int idx = record_slot(c->mask, method); /* -1 also when no leaf (mask 0) */
             if (idx < 0)
                 return 0; /* a lower-ranked route, or 405: the tree decides */
-            rtm__result_found(res, hot->recs[c->rec + (unsigned)idx], caps);
+            rtm__result_found(res, idx ? hot->recs[c->rec + (unsigned)idx] : c->rec0, caps);
             return RTM_FOUND;
         }
         x = c;

@@ -142,22 +142,22 @@ typedef struct ad_block {
  * threats: threat[threats, + nthreats) are labels its segment must not
  * equal. */
 typedef struct ad_hnode {
-    uint64_t kfirst;    /* first bytes of the static children (small node) */
-    char lab16[16];     /* static: the label's first 16 bytes, zero above */
-    uint32_t first;     /* first child */
-    uint32_t label;     /* static: offset of the label in labels */
-    uint32_t firsts;    /* hbits set: offset of the statics' hash index in hidx */
-    uint32_t threats;   /* param: first threat in threat[] */
-    uint32_t rec;       /* leaf: its records at recs[rec] (one per method bit) */
-    uint16_t mask;      /* leaf: method mask, 0 when no hot route ends here */
-    uint16_t label_len; /* static: label bytes (a merged chain: '/' inside) */
-    uint16_t seg1_len;  /* static: bytes of the label's first segment */
-    uint16_t nstatic;   /* static children with a non-empty label */
-    uint8_t empty;      /* 1: a "" child follows them */
-    uint8_t param;      /* 1: a param child follows */
-    uint8_t nthreats;   /* param: threats */
-    uint8_t hbits;      /* nstatic > AD_HOT_SCAN_MAX: log2 of the index size */
-    uint8_t pad[8];
+    uint64_t kfirst;        /* first bytes of the static children (small node) */
+    char lab16[16];         /* static: the label's first 16 bytes, zero above */
+    uint32_t first;         /* first child */
+    uint32_t label;         /* static: offset of the label in labels */
+    uint32_t firsts;        /* hbits set: offset of the statics' hash index in hidx */
+    uint32_t threats;       /* param: first threat in threat[] */
+    uint32_t rec;           /* leaf: its records at recs[rec] (one per method bit) */
+    uint16_t mask;          /* leaf: method mask, 0 when no hot route ends here */
+    uint16_t label_len;     /* static: label bytes (a merged chain: '/' inside) */
+    uint16_t seg1_len;      /* static: bytes of the label's first segment */
+    uint16_t nstatic;       /* static children with a non-empty label */
+    uint8_t empty;          /* 1: a "" child follows them */
+    uint8_t param;          /* 1: a param child follows */
+    uint8_t nthreats;       /* param: threats */
+    uint8_t hbits;          /* nstatic > AD_HOT_SCAN_MAX: log2 of the index size */
+    const rtm__route *rec0; /* leaf: recs[rec], inline (the usual single method) */
 } ad_hnode;
 _Static_assert(sizeof(ad_hnode) == 64, "a hot trie node is one cache line");
 
@@ -189,11 +189,13 @@ typedef struct ad_hot {
 /* ---- The instance ---- */
 
 struct rtm__impl {
-    rtm__alloc *a;                     /* the router's allocator */
+    /* what every lookup reads, in the first line */
+    _Atomic(const ad_hot *) hot;       /* the hot-route index, or NULL */
+    uint32_t sample_every;             /* K: one lookup in K is sampled */
     ad_tnode *root;                    /* never packed, never a subtree root */
+    rtm__alloc *a;                     /* the router's allocator */
     size_t nnodes;                     /* live trie nodes (root included) + packed nodes */
     uint64_t reshapes;                 /* re-encodings so far */
-    uint32_t sample_every;             /* K: one lookup in K is sampled */
     uint32_t period_ms;                /* policy tick period */
     double entropy_max;                /* rule: entropy below this ... */
     double miss_min;                   /* ... and miss ratio above this */
@@ -206,7 +208,6 @@ struct rtm__impl {
     bool running;                      /* ... when started */
     bool stop;                         /* asks it to return (under lock) */
     rtm__epoch_limbo limbo;            /* replaced encodings waiting for a grace period */
-    _Atomic(const ad_hot *) hot;       /* the hot-route index, or NULL */
     _Atomic(const rtm__route *) *ring; /* AD_HOT_RING winners of sampled lookups */
     _Atomic uint32_t hot_tries;        /* sampled lookups that also tried the index */
     _Atomic uint32_t hot_hits;         /* ... and that it answered */

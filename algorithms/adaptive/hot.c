@@ -577,6 +577,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
             const rtm__leaf *lf = sel[x->leaf - 1]->leaf;
             d->mask = lf->mask;
             d->rec = (uint32_t)nr;
+            d->rec0 = lf->routes[0];
             for (unsigned k = 0; k < lf->n; k++)
                 recs[nr++] = lf->routes[k];
         }
