@@ -532,7 +532,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
     size_t o_threat = o_recs + nrec * sizeof(rtm__route *);
     size_t o_hidx = o_threat + nthr * sizeof(ad_hlabel);
     size_t o_labels = o_hidx + nhx * sizeof(uint16_t);
-    size_t all = o_labels + nlab + 8 + 64; /* label_eq() reads a word at any label */
+    size_t all = o_labels + nlab + 64;
     char *base = rtm__calloc(impl->a, all);
     if (!base)
         goto out;
