@@ -18,13 +18,14 @@
  *            --"users"-- {} [leaf]
  *
  * at each segment: the static child equal to it, else the param child,
- * else give up (0: the tree walk decides). Static children are found by
- * their first byte (one word compare over up to 8 first bytes, then the
- * label compared in place, no scan for the segment's end) or, in a node
- * with more, by a hash index. Static chains without a leaf are merged
- * ("api/v1"), leaves are copied inline (method mask, record pointers), and
- * the nodes are laid out breadth first, hottest sibling first, in one
- * allocation.
+ * else give up (0: the tree walk decides). Static children are found
+ * without a scan for the segment's end: by their first byte (one word
+ * compare over up to 8 first bytes kept in the parent) or, in a node with
+ * more, by a hash slot of the segment's first 8 bytes; the label is then
+ * compared against the child node itself, which keeps its first 16 bytes.
+ * Static chains without a leaf are merged ("api/v1"), leaves are copied
+ * inline (method mask, records), and the nodes, one 64-byte line each,
+ * are laid out breadth first, hottest sibling first, in one allocation.
  *
  * ---- Why a greedy hit is the answer ----
  *
