@@ -121,7 +121,11 @@
  *   shared counter) takes the instrumented variant, which records in each
  *   subtree it enters the lookup, the first edge taken out of the subtree
  *   root (sketch), node heat, and misses (counter deltas or the cache
- *   model). Unsampled lookups write nothing shared. */
+ *   model), and puts the route it found into the ring the hot trie is built
+ *   from. Unsampled lookups write nothing shared.
+ * - Unsampled lookups first try the hot trie of the sampled routes (hot.c,
+ *   published and retired like a packed block); it answers only when its
+ *   answer is the tree's, else the walk above runs. */
 #include "adaptive.h"
 
 #include <string.h>
