@@ -43,7 +43,9 @@
  *   (hidx: ad_hash of the first segment, linear probing, at most half full);
  *   smaller groups are scanned hot-first. Trie child arrays get the same
  *   index, so the root's static fan-out (1,300 on the corpus) costs one
- *   probe, not a binary search.
+ *   probe, not a binary search; a smaller trie group keeps its statics'
+ *   first bytes in one word (kfirst), so a lookup compares that word and
+ *   reads only the children with the segment's first byte.
  *
  * Before and after a reshape of "users" (sampled heat in brackets):
  *
@@ -61,7 +63,8 @@
  *    (length, bytes); then mixed strictly increasing by rtm__seg_rank; at
  *    most one "{}" and one "{*}", in that order. child->parent is the node,
  *    child->idx its position. A group of more than AD_LINEAR_MAX statics
- *    has a hash index holding each of them.
+ *    has a hash index holding each of them; a smaller one has kfirst,
+ *    byte j the first byte of child j's label (0 for "").
  * 2. Exactly the depth-1 nodes have an ad_sub; only they may be packed.
  * 3. first_param of a child = parent's first_param + parent's nparams.
  * 4. No dead nodes: every non-root node has a leaf or a child; "{*}" nodes
@@ -180,8 +183,15 @@ ad_kids *ad_kids_alloc(rtm__alloc *a, uint32_t n, uint32_t nstatic)
 
 void ad_kids_index(ad_kids *k)
 {
-    if (!k->hbits)
+    if (!k->hbits) {
+        k->kfirst = 0;
+        for (uint32_t j = 0; j < k->nstatic; j++) {
+            const ad_tnode *c = k->child[j];
+            if (c->label_len)
+                k->kfirst |= (uint64_t)(unsigned char)c->label[0] << (8 * j);
+        }
         return;
+    }
     uint32_t *tab = ad_kids_table(k), mask = (1u << k->hbits) - 1;
     memset(tab, 0, ((size_t)mask + 1) * sizeof *tab);
     for (uint32_t j = 0; j < k->nstatic; j++) {
@@ -350,25 +360,12 @@ AD_INLINE bool bytes_eq(const char *a, const char *b, size_t n)
     return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
 }
 
-/* memcmp(a, b, n) as a sign, inline: word compares (byte order fixed by a
- * swap on little-endian machines), then the tail byte by byte. */
-AD_INLINE int bytes_cmp(const char *a, const char *b, size_t n)
+/* Mask of the bytes of x equal to b, every bit exact (no borrow between
+ * bytes), for loops that visit every match. */
+AD_INLINE uint64_t bytes_eq_each(uint64_t x, unsigned char b)
 {
-    size_t i = 0;
-    for (; n - i >= 8; i += 8) {
-        uint64_t x = rtm__load8(a + i), y = rtm__load8(b + i);
-        if (x != y) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            x = __builtin_bswap64(x);
-            y = __builtin_bswap64(y);
-#endif
-            return x < y ? -1 : 1;
-        }
-    }
-    for (; i < n; i++)
-        if (a[i] != b[i])
-            return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
-    return 0;
+    uint64_t y = x ^ (RTM__ONES * b), lows = ~RTM__HIGHS;
+    return ~(((y & lows) + lows) | y) & RTM__HIGHS;
 }
 
 /* End of the segment of p[0, n) that starts at a: the next '/', or n, or
@@ -709,7 +706,7 @@ AD_INLINE int walk_packed(ad_walk *w, const ad_block *blk, size_t e0, rtm_result
 }
 
 /* Trie: the static child equal to segment seg[0, n): hash index for a
- * large group, else binary search by (length, bytes). */
+ * large group, else the children whose first byte is the segment's. */
 AD_INLINE const ad_tnode *trie_static(ad_walk *w, const ad_kids *k, const char *seg, size_t n,
                                       const bool sampled)
 {
@@ -727,19 +724,16 @@ AD_INLINE const ad_tnode *trie_static(ad_walk *w, const ad_kids *k, const char *
         }
         return NULL;
     }
-    uint32_t lo = 0, hi = k->nstatic;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        const ad_tnode *t = k->child[mid];
-        touch(w, sampled, &k->child[mid], sizeof k->child[mid]);
+    if (n == 0) /* the "" label sorts first */
+        return k->nstatic && k->child[0]->label_len == 0 ? k->child[0] : NULL;
+    uint64_t m = bytes_eq_each(k->kfirst, (unsigned char)seg[0]) & ad_low_bytes(k->nstatic);
+    for (; m; m &= m - 1) {
+        uint32_t j = (uint32_t)rtm__first_byte(m);
+        const ad_tnode *t = k->child[j];
+        touch(w, sampled, &k->child[j], sizeof k->child[j]);
         touch(w, sampled, t, sizeof *t + (t->label_len < 64 ? t->label_len : 64));
-        int c = t->label_len != n ? (t->label_len < n ? -1 : 1) : bytes_cmp(t->label, seg, n);
-        if (c == 0)
+        if (t->label_len == n && bytes_eq(t->label, seg, n))
             return t;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
     }
     return NULL;
 }
@@ -856,14 +850,6 @@ AD_INLINE int walk(const rtm__impl *impl, ad_walk *w, rtm_result *res, const boo
 }
 
 /* ---- Hot-route index lookup (the index is built in hot.c) ---- */
-
-/* Mask of the bytes of x equal to b, every bit exact (no borrow between
- * bytes), for loops that visit every match. */
-AD_INLINE uint64_t bytes_eq_each(uint64_t x, unsigned char b)
-{
-    uint64_t y = x ^ (RTM__ONES * b), lows = ~RTM__HIGHS;
-    return ~(((y & lows) + lows) | y) & RTM__HIGHS;
-}
 
 /* path[a, a + n) equals static hot node t's label (n = t->label_len > 0,
  * a + n <= len): when the path has 8 bytes left, against the node's own
@@ -1254,6 +1240,7 @@ static int insert_locked(rtm__impl *impl, const rtm__pattern *p, rtm__route *con
                 goto fail;
             }
             one->child[0] = nn;
+            ad_kids_index(one);
             nn->parent = bot;
             atomic_store_explicit(&bot->body, (uintptr_t)one, memory_order_relaxed);
         } else {
@@ -1582,6 +1569,14 @@ static int check_kids(const ad_tnode *x, const ad_kids *k, const char **why)
                 h = (h + 1) & mask;
             CHECK(tab[h] == j + 1, "static child not in the hash index");
         }
+    } else {
+        uint64_t want = 0;
+        for (uint32_t j = 0; j < k->nstatic; j++) {
+            const ad_tnode *c = k->child[j];
+            if (c->label_len)
+                want |= (uint64_t)(unsigned char)c->label[0] << (8 * j);
+        }
+        CHECK(k->kfirst == want, "first bytes of the static children");
     }
     for (uint32_t j = 0; j < k->n; j++) {
         const ad_tnode *c = k->child[j];

@@ -37,11 +37,17 @@ typedef struct ad_tnode ad_tnode;
 /* The children of a trie node, allocated exactly: this header, child[n],
  * then (when nstatic > AD_LINEAR_MAX) a hash index of 1 << hbits entries,
  * each 0 or 1 + the position of a static child, linear probing from
- * ad_hash(label) (see ad_kids_table()). */
+ * ad_hash(label) (see ad_kids_table()). A smaller group keeps its statics'
+ * first bytes in `kfirst` (byte j: child[j]'s, 0 for the "" label), so a
+ * lookup compares one word and reads only the children that can match
+ * instead of binary-searching through child pointers. ad_kids_index()
+ * fills either. */
 typedef struct ad_kids {
     uint32_t n;        /* children */
     uint32_t nstatic;  /* child[0, nstatic) are static, sorted by (length, bytes) */
     uint32_t hbits;    /* log2 of the hash index size, 0 = no index */
+    uint32_t pad;      /* zero */
+    uint64_t kfirst;   /* hbits == 0: the statics' first bytes */
     ad_tnode *child[]; /* then mixed by rtm__seg_rank, then "{}", then "{*}" */
 } ad_kids;
 

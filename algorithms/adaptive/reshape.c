@@ -333,6 +333,7 @@ int ad_expand(rtm__impl *impl, const ad_block *blk, ad_tnode *root, ad_kids **ou
                     goto fail;
                 }
                 one->child[0] = nn;
+                ad_kids_index(one);
                 nn->parent = prev;
                 atomic_store_explicit(&prev->body, (uintptr_t)one, memory_order_relaxed);
             }
