@@ -181,15 +181,23 @@ ad_kids *ad_kids_alloc(rtm__alloc *a, uint32_t n, uint32_t nstatic)
     return k;
 }
 
+/* The first bytes of a small group's static labels, byte j child j's (0
+ * for ""): what kfirst holds. */
+static uint64_t kids_first_bytes(const ad_kids *k)
+{
+    uint64_t w = 0;
+    for (uint32_t j = 0; j < k->nstatic; j++) {
+        const ad_tnode *c = k->child[j];
+        if (c->label_len)
+            w |= (uint64_t)(unsigned char)c->label[0] << (8 * j);
+    }
+    return w;
+}
+
 void ad_kids_index(ad_kids *k)
 {
     if (!k->hbits) {
-        k->kfirst = 0;
-        for (uint32_t j = 0; j < k->nstatic; j++) {
-            const ad_tnode *c = k->child[j];
-            if (c->label_len)
-                k->kfirst |= (uint64_t)(unsigned char)c->label[0] << (8 * j);
-        }
+        k->kfirst = kids_first_bytes(k);
         return;
     }
     uint32_t *tab = ad_kids_table(k), mask = (1u << k->hbits) - 1;
@@ -1570,13 +1578,7 @@ static int check_kids(const ad_tnode *x, const ad_kids *k, const char **why)
             CHECK(tab[h] == j + 1, "static child not in the hash index");
         }
     } else {
-        uint64_t want = 0;
-        for (uint32_t j = 0; j < k->nstatic; j++) {
-            const ad_tnode *c = k->child[j];
-            if (c->label_len)
-                want |= (uint64_t)(unsigned char)c->label[0] << (8 * j);
-        }
-        CHECK(k->kfirst == want, "first bytes of the static children");
+        CHECK(k->kfirst == kids_first_bytes(k), "first bytes of the static children");
     }
     for (uint32_t j = 0; j < k->n; j++) {
         const ad_tnode *c = k->child[j];
