@@ -7,8 +7,14 @@
  * simulated misses per lookup by difference. With TIME set in the
  * environment it prints the minimum ns per lookup of 30 rounds instead.
  * `pack` packs every subtree of an adaptive router after 100,000 sampled
- * lookups (hot-first layout from real heat), then stops sampling. Not part
- * of the library or the tests; built by hand (README "Reproducing").
+ * lookups (hot-first layout from real heat), then stops sampling.
+ * Environment: NOHOT=1 builds the adaptive router without its hot index;
+ * K=n samples one lookup in n instead of the default; NOSAMPLE=1 stops
+ * sampling once the index is built (against a run without it: the sampling
+ * overhead with the index in place); STREAM=n uses only the stream's first
+ * n requests (n = 1: one path over and over, all in cache, the branch
+ * predictors trained). Not part of the library or the tests; built by hand
+ * (README "Reproducing").
  *
  * usage: lookup_profile TABLE trie|radix|adaptive N [uniform|zipf] [pack] */
 #include <stdio.h>
@@ -87,7 +93,9 @@ int main(int argc, char **argv)
     rtm_config cfg = {0};
     size_t rejected;
     cfg.adaptive_flags = RTM_ADAPTIVE_NO_THREAD;
-    cfg.adaptive_sample_every = pack ? 2 : 0;
+    cfg.adaptive_sample_every = pack          ? 2
+                                : getenv("K") ? (uint32_t)strtoul(getenv("K"), NULL, 10)
+                                              : 0;
     if (getenv("NOHOT"))
         cfg.adaptive_flags |= RTM_ADAPTIVE_NO_HOT;
     if (wl_pool_load(&pool, files, 1, RTM_ALGO_REFERENCE, NULL, err, sizeof err) != 0 ||
@@ -102,6 +110,13 @@ int main(int argc, char **argv)
         build_hot(r, &q);
     if (pack && a == RTM_ALGO_ADAPTIVE)
         pack_hot(r, &q);
+    if (getenv("NOSAMPLE") && a == RTM_ALGO_ADAPTIVE)
+        r->impl->sample_every = UINT32_C(1) << 30;
+    if (getenv("STREAM")) {
+        size_t m = strtoul(getenv("STREAM"), NULL, 10);
+        if (m > 0 && m < q.n)
+            q.n = m;
+    }
     if (getenv("TIME")) {
         double best = 1e18;
         for (int k = 0; k < 30; k++) {
