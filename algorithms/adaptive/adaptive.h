@@ -43,7 +43,7 @@ size_t rtm__adaptive_last_visits(void);
 
 /* Defaults for the rtm_config fields left 0. */
 #define RTM__ADAPTIVE_PERIOD_MS    500u   /* policy tick period */
-#define RTM__ADAPTIVE_SAMPLE_EVERY 256u   /* sample one lookup in K (README: measured) */
+#define RTM__ADAPTIVE_SAMPLE_EVERY 512u   /* sample one lookup in K (README: measured) */
 #define RTM__ADAPTIVE_ENTROPY_MAX  0.75   /* reshape when entropy < this ... */
 #define RTM__ADAPTIVE_MISS_MIN     0.12   /* ... and miss ratio > this */
 #define RTM__ADAPTIVE_BUDGET       16384u /* nodes re-encoded per tick (at least one subtree) */
