@@ -9,12 +9,13 @@
  * `pack` packs every subtree of an adaptive router after 100,000 sampled
  * lookups (hot-first layout from real heat), then stops sampling.
  * Environment: NOHOT=1 builds the adaptive router without its hot index;
- * K=n samples one lookup in n instead of the default; NOSAMPLE=1 stops
- * sampling once the index is built (against a run without it: the sampling
- * overhead with the index in place); STREAM=n uses only the stream's first
- * n requests (n = 1: one path over and over, all in cache, the branch
- * predictors trained). Not part of the library or the tests; built by hand
- * (README "Reproducing").
+ * K=n samples one lookup in n instead of the default (not with `pack`,
+ * which samples every other lookup); NOSAMPLE=1 stops sampling once the
+ * index is built (against a run without it: the sampling overhead with the
+ * index in place); STREAM=n uses only the stream's first n requests (n = 1:
+ * one path over and over, all in cache, the branch predictors trained).
+ * Not part of the library or the tests; built by hand (README
+ * "Reproducing").
  *
  * usage: lookup_profile TABLE trie|radix|adaptive N [uniform|zipf] [pack] */
 #include <stdio.h>
@@ -44,6 +45,12 @@ __attribute__((noinline)) static void measured(const rtm_router *r, const wl_req
     lookups(r, q, n);
 }
 
+/* No more sampled lookups on this thread (K beyond any run's length). */
+static void stop_sampling(rtm_router *r)
+{
+    r->impl->sample_every = UINT32_C(1) << 30;
+}
+
 static void pack_hot(rtm_router *r, const wl_requests *q)
 {
     lookups(r, q, 100000);
@@ -55,7 +62,7 @@ static void pack_hot(rtm_router *r, const wl_requests *q)
         m[i] = 1.0;
     rtm__adaptive_metrics inj = {n, e, m, (size_t)-1, true};
     rtm__adaptive_step(r->impl, &inj);
-    r->impl->sample_every = UINT32_C(1) << 30;
+    stop_sampling(r);
     free(e);
     free(m);
 }
@@ -111,7 +118,7 @@ int main(int argc, char **argv)
     if (pack && a == RTM_ALGO_ADAPTIVE)
         pack_hot(r, &q);
     if (getenv("NOSAMPLE") && a == RTM_ALGO_ADAPTIVE)
-        r->impl->sample_every = UINT32_C(1) << 30;
+        stop_sampling(r);
     if (getenv("STREAM")) {
         size_t m = strtoul(getenv("STREAM"), NULL, 10);
         if (m > 0 && m < q.n)
