@@ -561,11 +561,11 @@ static void ad_traffic(const rtm_router *r, const char *method, const char *path
  * give-up) equals the tree's (a router without the index), in every detail
  * rt_format prints; the tree itself is held to the reference everywhere
  * else. */
-static void ad_assert_hot_same(const rtm_router *r, const rtm_router *tree, const char *method,
-                               const char *path)
+static void ad_assert_hot_same_n(const rtm_router *r, const rtm_router *tree, const char *method,
+                                 const char *path, size_t len)
 {
     unsigned m = (unsigned)rtm_method_parse(method, strlen(method));
-    size_t len = strlen(path), v = 0;
+    size_t v = 0;
     rtm_result a, b;
     char la[1024], lb[1024];
     memset(&a, 0, sizeof a); /* the facade's fields (tsr) stay 0 in both */
@@ -576,6 +576,12 @@ static void ad_assert_hot_same(const rtm_router *r, const rtm_router *tree, cons
     ASSERT_STR_EQ(rt_format(&a, path, len, 1, la, sizeof la),
                   rt_format(&b, path, len, 1, lb, sizeof lb));
     rtm_test_set_context(NULL);
+}
+
+static void ad_assert_hot_same(const rtm_router *r, const rtm_router *tree, const char *method,
+                               const char *path)
+{
+    ad_assert_hot_same_n(r, tree, method, path, strlen(path));
 }
 
 static const rt_route hot_table[] = {
@@ -715,6 +721,95 @@ TEST(adaptive, hot_index_from_traffic)
     ASSERT_EQ_UINT(ad_hot_info(tree).builds, 0);
     ASSERT_EQ_UINT(rtm__adaptive_hot_build_all(tree->impl), 0);
     ASSERT_EQ_UINT(ad_hot_info(tree).routes, 0);
+    rtm_free(tree);
+}
+
+/* shape with each '@' replaced by lab; returns the length. */
+static size_t ad_shape(char *out, size_t cap, const char *shape, const char *lab)
+{
+    size_t n = 0, ln = strlen(lab);
+    for (const char *p = shape; *p; p++) {
+        size_t k = *p == '@' ? ln : 1;
+        ASSERT_LE_UINT(n + k + 1, cap);
+        memcpy(out + n, *p == '@' ? lab : p, k);
+        n += k;
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* Static labels around the word sizes the index compares in (7, 8, 15, 16
+ * bytes), as middle and last segments, beside params: a request with the
+ * label is the index's answer; with the label one byte short, one byte
+ * long, its last byte changed or a NUL inside, at the path's end, before
+ * a '/' or before a trailing '/', it is the tree's answer (a param route,
+ * or none). Paths of under 8 bytes read their last word without reading
+ * before the path. */
+TEST(adaptive, hot_index_label_lengths)
+{
+    static const char *const labels[] = {"a",
+                                         "abcdefg",
+                                         "abcdefgh",
+                                         "abcdefghi",
+                                         "abcdefghijklmno",
+                                         "abcdefghijklmnop",
+                                         "abcdefghijklmnopq",
+                                         "abcdefghijklmnopqrstuvwxyz0123456789"};
+    static const char *const shapes[] = {"/s/@", "/s/@/{p}/@", "/p/{p}/@", "/x/@/y"};
+    /* the label is at byte 3 but in the last; the first four are the
+     * index's own routes */
+    static const char *const requests[] = {"/s/@",    "/s/@/7/@", "/p/7/@",  "/x/@/y", "/s/@/",
+                                           "/p/7/@/", "/x/@",     "/x/@/y/", "/s/@/7", "/@"};
+    rtm_router *tree = ad_new_flags(1, RTM_ADAPTIVE_NO_HOT);
+    rtm_router *r = ad_new(1, NULL); /* every lookup sampled: hits are counted */
+    char buf[256], lab[64];
+    uint32_t id = 0;
+    rt_add(r, "GET", "/{p}", ++id);
+    rt_add(tree, "GET", "/{p}", id);
+    rt_add(r, "GET", "/s/{p}", ++id); /* beside all eight labels */
+    rt_add(tree, "GET", "/s/{p}", id);
+    for (size_t i = 0; i < RT_COUNT(labels); i++) {
+        for (size_t k = 0; k < RT_COUNT(shapes); k++) {
+            ad_shape(buf, sizeof buf, shapes[k], labels[i]);
+            rt_add(r, "GET", buf, ++id);
+            rt_add(tree, "GET", buf, id);
+        }
+    }
+    ASSERT_OK(rtm__adaptive_hot_build_all(r->impl));
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, id);
+
+    for (size_t i = 0; i < RT_COUNT(labels); i++) {
+        size_t n = strlen(labels[i]);
+        for (int variant = 0; variant < 5; variant++) {
+            memcpy(lab, labels[i], n + 1);
+            if (variant == 1) {
+                lab[n - 1] = '\0'; /* one byte short ("" for "a") */
+            } else if (variant == 2) {
+                lab[n] = 'z'; /* one byte long */
+                lab[n + 1] = '\0';
+            } else if (variant == 3) {
+                lab[n - 1] = 'Z'; /* last byte changed */
+            }
+            for (size_t k = 0; k < RT_COUNT(requests); k++) {
+                size_t len = ad_shape(buf, sizeof buf, requests[k], lab);
+                if (variant == 4) /* a NUL inside the (first) label */
+                    buf[(k == RT_COUNT(requests) - 1 ? 1 : 3) + n / 2] = '\0';
+                uint32_t hits = ad_hot_info(r).hits;
+                ad_assert_hot_same_n(r, tree, "GET", buf, len);
+                rtm_result res;
+                rtm_match(r, RTM_GET, buf, len, &res);
+                if (variant == 0 && k < 4) /* the index answered the sampled lookup */
+                    ASSERT_EQ_UINT(ad_hot_info(r).hits, hits + 1);
+            }
+        }
+        /* The label, two more bytes, then the label again: a segment end
+         * missed after the label would take "Z" for the param of
+         * /s/@/{p}/@ and answer it. */
+        size_t len = ad_shape(buf, sizeof buf, "/s/@YZ/@", labels[i]);
+        ad_assert_hot_same_n(r, tree, "GET", buf, len);
+    }
+    ad_assert_invariants(r);
+    rtm_free(r);
     rtm_free(tree);
 }
 

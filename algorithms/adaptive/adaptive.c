@@ -859,84 +859,70 @@ AD_INLINE int walk(const rtm__impl *impl, ad_walk *w, rtm_result *res, const boo
 
 /* ---- Hot-route index lookup (the index is built in hot.c) ---- */
 
-/* path[a, a + n) equals static hot node t's label (n = t->label_len > 0,
- * a + n <= len): when the path has 8 bytes left, against the node's own
- * lab16 (no read of labels[] for a label of at most 16 bytes: one masked
- * word, or two words overlapping at n - 8); else byte-wise. */
-AD_INLINE bool hot_label_eq(const ad_hot *hot, const ad_hnode *t, const char *path, size_t len,
-                            size_t a, size_t n)
+/* The path's bytes from a (a <= len) as one little-endian word, read
+ * once per segment: the next 8, or when fewer remain, those, then a '/'
+ * standing for the path's end, then zeros. So a segment always ends at a
+ * '/' within the word or after it. */
+AD_INLINE uint64_t hot_word(const char *path, size_t len, size_t a)
 {
-    if (a + 8 > len)
-        return bytes_eq(path + a, hot->labels + t->label, n);
-    uint64_t d = rtm__load8(path + a) ^ rtm__load8(t->lab16);
-    if (n <= 8)
-        return (d & (~UINT64_C(0) >> (64 - 8 * n))) == 0;
-    if (n <= 16)
-        return d == 0 && rtm__load8(path + a + n - 8) == rtm__load8(t->lab16 + n - 8);
-    return d == 0 && bytes_eq(path + a + 8, hot->labels + t->label + 8, n - 8);
-}
-
-/* The key of the segment at a (a < len) for ad_hot_slot: its first
- * min(length, 8) bytes, zero above, found without scanning for its end. */
-AD_INLINE uint64_t seg_key(const char *path, size_t len, size_t a)
-{
-    uint64_t w = 0;
+    size_t r = len - a;
 #if RTM__SWAR
-    if (a + 8 <= len) {
-        w = rtm__load8(path + a);
-    } else if (len >= 8) {
-        /* the path's last word shifted down: its 1..7 bytes from a, zero above */
-        w = rtm__load8(path + len - 8) >> (8 * (8 - (len - a)));
-    } else
+    if (__builtin_expect(r >= 8, 1))
+        return rtm__load8(path + a);
+    uint64_t w = 0;
+    if (len >= 8) {
+        /* the path's last word shifted down: its r bytes from a (r = 0
+         * shifts everything out: two shifts, never one by 64) */
+        unsigned sh = 4 * (unsigned)(8 - r);
+        w = (rtm__load8(path + len - 8) >> sh) >> sh;
+    } else {
+        for (size_t i = 0; i < r; i++)
+            w |= (uint64_t)(unsigned char)path[a + i] << (8 * i);
+    }
+#else
+    uint64_t w = 0;
+    for (size_t i = 0; i < r && i < 8; i++)
+        w |= (uint64_t)(unsigned char)path[a + i] << (8 * i);
+    if (r >= 8)
+        return w;
 #endif
-    {
-        for (size_t i = a; i < len && i < a + 8; i++)
-            w |= (uint64_t)(unsigned char)path[i] << (8 * (i - a));
-    }
-    uint64_t z = rtm__bytes_eq(w, '/');
-    return w & ad_low_bytes(z ? rtm__first_byte(z) : 8);
+    return w | (uint64_t)'/' << (8 * r);
 }
 
-/* t's label at a, ending on a segment boundary: *b gets its end. */
+/* Static hot node t's label is the segment(s) at a, ending on a segment
+ * boundary; w = hot_word(path, len, a). A label of up to 7 bytes is one
+ * masked compare against the node's own lab16, which holds a '/' after
+ * the label: the boundary is checked with the bytes. A longer one compares
+ * its first 8 bytes the same way, the rest against lab16 (up to 16) or
+ * labels[], then the byte after it. */
 AD_INLINE bool hot_label_at(const ad_hot *hot, const ad_hnode *t, const char *path, size_t len,
-                            size_t a, size_t *b)
+                            size_t a, uint64_t w)
 {
-    size_t e = a + t->label_len;
-    if (e <= len && (e == len || path[e] == '/') &&
-        hot_label_eq(hot, t, path, len, a, t->label_len)) {
-        *b = e;
-        return true;
-    }
-    return false;
+    size_t n = t->label_len;
+    uint64_t d = w ^ rtm__load8(t->lab16);
+    if (n < 8)
+        return (d & ad_low_bytes(n + 1)) == 0;
+    if (d != 0 || n > len - a)
+        return false;
+    if (n <= 16 ? rtm__load8(path + a + n - 8) != rtm__load8(t->lab16 + n - 8)
+                : !bytes_eq(path + a + 8, hot->labels + t->label + 8, n - 8))
+        return false;
+    return n == len - a || path[a + n] == '/';
 }
 
-/* The hot trie's static child of x equal to the segment at a (a < len),
- * compared in place without a scan for the segment's end: found by its
- * first byte among at most 8, or in a larger node by the slot of its
- * first 8 bytes. NULL when none; else *b gets the child's end. */
-AD_INLINE const ad_hnode *hot_static(const ad_hot *hot, const ad_hnode *x, const char *path,
-                                     size_t len, size_t a, size_t *b)
+/* A node with more than AD_HOT_SCAN_MAX statics: the one equal to the
+ * segment at a, by the hash slot of its first segment's first 8 bytes (w
+ * masked at its first '/'). NULL when none. */
+AD_INLINE const ad_hnode *hot_probe(const ad_hot *hot, const ad_hnode *x, const char *path,
+                                    size_t len, size_t a, uint64_t w)
 {
-    if (x->hbits) {
-        const uint16_t *tab = hot->hidx + x->firsts;
-        uint32_t mask = (1u << x->hbits) - 1, k;
-        for (uint32_t h = ad_hot_slot(seg_key(path, len, a), x->hbits); (k = tab[h]) != 0;
-             h = (h + 1) & mask) {
-            const ad_hnode *t = &hot->nodes[x->first + k - 1];
-            if (hot_label_at(hot, t, path, len, a, b))
-                return t;
-        }
-        return NULL;
-    }
-    if (!x->nstatic)
-        return NULL;
-    /* at most 8: their first bytes in one word */
-    unsigned char ch = (unsigned char)path[a];
-    uint64_t m = bytes_eq_each(x->kfirst, ch);
-    m &= x->nstatic < 8 ? (UINT64_C(1) << (8 * x->nstatic)) - 1 : ~UINT64_C(0);
-    for (; m; m &= m - 1) {
-        const ad_hnode *t = &hot->nodes[x->first + rtm__first_byte(m)];
-        if (hot_label_at(hot, t, path, len, a, b))
+    uint64_t z = rtm__bytes_eq(w, '/');
+    uint64_t key = w & ad_low_bytes(z ? rtm__first_byte(z) : 8);
+    const uint16_t *tab = hot->hidx + x->firsts;
+    uint32_t mask = (1u << x->hbits) - 1, k;
+    for (uint32_t h = ad_hot_slot(key, x->hbits); (k = tab[h]) != 0; h = (h + 1) & mask) {
+        const ad_hnode *t = &hot->nodes[x->first + k - 1];
+        if (hot_label_at(hot, t, path, len, a, w))
             return t;
     }
     return NULL;
@@ -945,7 +931,11 @@ AD_INLINE const ad_hnode *hot_static(const ad_hot *hot, const ad_hnode *x, const
 /* The hot trie's answer: RTM_FOUND (res filled) or 0 (walk the tree).
  * Greedy, never backtracks: at each segment the static child equal to it,
  * else the param child (when none of its threats equals the segment); any
- * dead end gives 0. Adds the hot nodes it entered to *visits. */
+ * dead end gives 0. Adds the hot nodes it entered to *visits. A static
+ * child is found without a scan for the segment's end: by its first byte
+ * among the node's kfirst (unused bytes hold '/', which a non-empty
+ * segment never starts with), or by a hash slot in a larger node; then one
+ * masked compare. Only a param segment is scanned for its end. */
 AD_INLINE int hot_match(const ad_hot *hot, unsigned method, const char *path, size_t len,
                         rtm_result *res, size_t *visits, const bool count)
 {
@@ -954,27 +944,43 @@ AD_INLINE int hot_match(const ad_hot *hot, unsigned method, const char *path, si
     unsigned np = 0;
     size_t a = 1;
     for (;;) {
+        uint64_t w = hot_word(path, len, a);
+        unsigned char ch = (unsigned char)w;
         const ad_hnode *c = NULL;
-        size_t b = a;
-        if (a < len)
-            c = hot_static(hot, x, path, len, a, &b);
-        else if (x->empty)
-            c = &nd[x->first + x->nstatic]; /* the empty last segment */
-        if (!c) {
-            if (!x->param)
+        size_t b;
+        if (__builtin_expect(ch == '/', 0)) {
+            /* an empty segment: the "" child at the path's end, else the tree */
+            if (a < len || !x->empty)
                 return 0;
-            b = span_end(path, len, a);
-            size_t n = b - a;
-            if (n == 0)
-                return 0;
-            c = &nd[x->first + x->nstatic + x->empty];
-            const ad_hlabel *t = hot->threat + c->threats;
-            for (unsigned k = 0; k < c->nthreats; k++)
-                if (t[k].len == n && bytes_eq(hot->labels + t[k].off, path + a, n))
-                    return 0; /* a static sibling outside the index: the tree decides */
-            caps[2 * np] = a;
-            caps[2 * np + 1] = n;
-            np++;
+            c = &nd[x->first + x->nstatic];
+            b = a;
+        } else {
+            for (uint64_t m = bytes_eq_each(x->kfirst, ch); m; m &= m - 1) {
+                const ad_hnode *t = &nd[x->first + rtm__first_byte(m)];
+                if (hot_label_at(hot, t, path, len, a, w)) {
+                    c = t;
+                    break;
+                }
+            }
+            if (!c && x->hbits)
+                c = hot_probe(hot, x, path, len, a, w);
+            if (c) {
+                b = a + c->label_len;
+            } else {
+                if (!x->param)
+                    return 0;
+                uint64_t z = rtm__bytes_eq(w, '/');
+                b = z ? a + rtm__first_byte(z) : span_end(path, len, a + 8);
+                size_t n = b - a;
+                c = &nd[x->first + x->nstatic + x->empty];
+                const ad_hlabel *t = hot->threat + c->threats;
+                for (unsigned k = 0; k < c->nthreats; k++)
+                    if (t[k].len == n && bytes_eq(hot->labels + t[k].off, path + a, n))
+                        return 0; /* a static sibling outside the index: the tree decides */
+                caps[2 * np] = a;
+                caps[2 * np + 1] = n;
+                np++;
+            }
         }
         if (count)
             ++*visits;

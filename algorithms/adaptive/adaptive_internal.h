@@ -140,16 +140,17 @@ typedef struct ad_block {
  * are contiguous from `first`: the static ones with a non-empty label
  * (nstatic, hottest first), then the "" child of a trailing '/' when
  * `empty`, then the param child when `param`. Up to AD_HOT_SCAN_MAX
- * statics have their first bytes in `kfirst`, so one word compare finds
- * the children a segment can equal; more have a hash index at
- * hidx[firsts]. A node's own label starts in `lab16` (its first 16 bytes,
- * zero above), the whole of it in labels[]. A route ending here has its leaf
+ * statics have their first bytes in `kfirst` ('/' in the bytes no child
+ * uses), so one word compare finds the children a segment can equal; more
+ * have a hash index at hidx[firsts]. A node's own label starts in `lab16`
+ * (its first 16 bytes, then a '/' marking its end when shorter, zero
+ * above), the whole of it in labels[]. A route ending here has its leaf
  * inline: method mask and records at recs[rec]. A param node carries its
  * threats: threat[threats, + nthreats) are labels its segment must not
  * equal. */
 typedef struct ad_hnode {
-    uint64_t kfirst;        /* first bytes of the static children (small node) */
-    char lab16[16];         /* static: the label's first 16 bytes, zero above */
+    uint64_t kfirst;        /* first bytes of the static children (small node), '/' above */
+    char lab16[16];         /* static: the label's first 16 bytes, '/', zero above */
     uint32_t first;         /* first child */
     uint32_t label;         /* static: offset of the label in labels */
     uint32_t firsts;        /* hbits set: offset of the statics' hash index in hidx */

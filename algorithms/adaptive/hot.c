@@ -563,10 +563,12 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
             d->label = (uint32_t)nl;
             d->label_len = (uint16_t)x->len;
             d->seg1_len = (uint16_t)x->seg1;
-            if (x->len) /* bytes is NULL when no label has any */
+            if (x->len) { /* bytes is NULL when no label has any */
                 memcpy(d->lab16, bytes + x->label, x->len < 16 ? x->len : 16);
-            if (x->len) /* bytes is NULL when no label has any */
                 memcpy(labels + nl, bytes + x->label, x->len);
+            }
+            if (x->len < 16)
+                d->lab16[x->len] = '/'; /* the boundary, compared with the bytes */
             nl += x->len;
         }
     }
@@ -602,10 +604,15 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
                 hidx[nh + h] = (uint16_t)(k + 1);
             }
             nh += (size_t)1 << d->hbits;
-        } else {
-            for (uint32_t k = 0; k < nstat[i]; k++)
-                d->kfirst |= (uint64_t)(unsigned char)labels[nodes[d->first + k].label] << (8 * k);
         }
+        /* the first bytes of up to AD_HOT_SCAN_MAX statics; '/' where no
+         * child is (a non-empty segment never starts with it) */
+        uint64_t kf = UINT64_C(0x2F2F2F2F2F2F2F2F);
+        for (uint32_t k = 0; nstat[i] <= AD_HOT_SCAN_MAX && k < nstat[i]; k++) {
+            kf &= ~(UINT64_C(0xFF) << (8 * k));
+            kf |= (uint64_t)(unsigned char)labels[nodes[d->first + k].label] << (8 * k);
+        }
+        d->kfirst = kf;
         if (x->c) {
             d->threats = (uint32_t)nt;
             for (uint32_t t = 0; t < x->c->nthreats; t++) {
