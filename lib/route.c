@@ -143,23 +143,6 @@ void rtm__leaf_free_all(rtm__alloc *a, rtm__leaf *leaf)
     rtm__leaf_free_removed(a, leaf, ~0u);
 }
 
-void rtm__result_found(rtm_result *res, const rtm__route *rt, const size_t *caps)
-{
-    res->status = RTM_FOUND;
-    res->route_id = rt->id;
-    res->udata = rt->udata;
-    res->nparams = rt->nparams;
-    const char *r = rt->names;
-    for (unsigned i = 0; i < rt->nparams; i++) {
-        size_t n = (unsigned char)*r++;
-        res->params[i].name = r;
-        res->params[i].name_len = n;
-        res->params[i].offset = caps[2 * i];
-        res->params[i].length = caps[2 * i + 1];
-        r += n;
-    }
-}
-
 int rtm__result_miss(rtm_result *res, unsigned allow)
 {
     res->status = allow ? RTM_METHOD_NOT_ALLOWED : RTM_NOT_FOUND;

@@ -91,8 +91,24 @@ void rtm__leaf_free_all(rtm__alloc *a, rtm__leaf *leaf);
 size_t rtm__leaf_size(unsigned n);
 
 /* Fill res as 200 for `rt` with captures caps[2i] = offset, caps[2i+1] =
- * length for each of its params. */
-void rtm__result_found(rtm_result *res, const rtm__route *rt, const size_t *caps);
+ * length for each of its params. Inline: every algorithm's lookup ends
+ * here. */
+static inline void rtm__result_found(rtm_result *res, const rtm__route *rt, const size_t *caps)
+{
+    res->status = RTM_FOUND;
+    res->route_id = rt->id;
+    res->udata = rt->udata;
+    res->nparams = rt->nparams;
+    const char *r = rt->names;
+    for (unsigned i = 0; i < rt->nparams; i++) {
+        size_t n = (unsigned char)*r++;
+        res->params[i].name = r;
+        res->params[i].name_len = n;
+        res->params[i].offset = caps[2 * i];
+        res->params[i].length = caps[2 * i + 1];
+        r += n;
+    }
+}
 
 /* Fill res for a lookup without a candidate: 405 with `allow` (the OR of the
  * masks of every leaf matching the path) when it is non-zero, else 404.
