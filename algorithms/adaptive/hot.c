@@ -22,7 +22,9 @@
  * without a scan for the segment's end: by their first byte (one word
  * compare over up to 8 first bytes kept in the parent) or, in a node with
  * more, by a hash slot of the segment's first 8 bytes; the label is then
- * compared against the child node itself, which keeps its first 16 bytes.
+ * compared against the child node itself, which keeps the label's first
+ * 16 bytes and a '/' after a shorter one (so for up to 7 bytes one masked
+ * word compare checks the label and its boundary together).
  * Static chains without a leaf are merged ("api/v1"), leaves are copied
  * inline (method mask, records), and the nodes, one 64-byte line each,
  * are laid out breadth first, hottest sibling first, in one allocation.
