@@ -724,6 +724,65 @@ TEST(adaptive, hot_index_from_traffic)
     rtm_free(tree);
 }
 
+/* `times` lookups of GET /s<i> for every i in [from, to). */
+static void ad_traffic_range(const rtm_router *r, unsigned from, unsigned to, size_t times)
+{
+    char path[32];
+    for (unsigned i = from; i < to; i++) {
+        snprintf(path, sizeof path, "/s%u", i);
+        ad_traffic(r, "GET", path, times);
+    }
+}
+
+/* The index's share of future lookups is estimated leaving each sample out
+ * (a sample counts when its route was sampled more than the least a held
+ * route needs), and routes sampled once are held only while they are a
+ * minority of the routes sampled: a window in which every route came once
+ * (uniform traffic over a table larger than the window) builds nothing,
+ * although the routes it could hold are all of its samples. */
+TEST(adaptive, hot_index_estimated_cover)
+{
+    rtm_router *r = ad_new(1, NULL); /* every lookup sampled */
+    char pat[32];
+    for (unsigned i = 0; i < 400; i++) {
+        snprintf(pat, sizeof pat, "/s%u", i);
+        rt_add(r, "GET", pat, i);
+    }
+    /* 300 routes once each: no index. */
+    ad_traffic_range(r, 0, 300, 1);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).builds, 0);
+
+    /* 60 routes 4 times and 40 once: the 40 are a minority of the 100
+     * routes sampled, so all are held; 240 of the 280 samples count. */
+    ad_traffic_range(r, 0, 60, 4);
+    ad_traffic_range(r, 100, 140, 1);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    rtm__adaptive_hot_info hi = ad_hot_info(r);
+    ASSERT_EQ_UINT(hi.routes, 100);
+    ASSERT_TRUE(hi.cover > 0.856 && hi.cover < 0.858);
+
+    /* 10 routes 30 times and 30 once: the 30 are most of the 40, so only
+     * the 10 are held; all their 300 of the 330 samples count. */
+    ad_traffic_range(r, 0, 10, 30);
+    ad_traffic_range(r, 200, 230, 1);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    hi = ad_hot_info(r);
+    ASSERT_EQ_UINT(hi.routes, 10);
+    ASSERT_TRUE(hi.cover > 0.908 && hi.cover < 0.910);
+
+    /* 100 routes twice and 200 once: the held 100 would each be held on
+     * one sample less only if singletons were held, which they are not:
+     * nothing counts, and the published index is withdrawn. */
+    ad_traffic_range(r, 0, 100, 2);
+    ad_traffic_range(r, 100, 300, 1);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 0);
+    ad_assert_invariants(r);
+    rtm_free(r);
+}
+
 /* shape with each '@' replaced by lab; returns the length. */
 static size_t ad_shape(char *out, size_t cap, const char *shape, const char *lab)
 {

@@ -49,7 +49,7 @@ size_t rtm__adaptive_last_visits(void);
 #define RTM__ADAPTIVE_BUDGET       16384u /* nodes re-encoded per tick (at least one subtree) */
 #define RTM__ADAPTIVE_MIN_SAMPLES  16u    /* sampled lookups a subtree needs to be judged */
 #define RTM__ADAPTIVE_REPACK_TICKS 16u    /* a packed subtree is re-packed at most this often */
-#define RTM__ADAPTIVE_HOT_COVER    0.40   /* hot index kept when it covers this share */
+#define RTM__ADAPTIVE_HOT_COVER    0.40   /* hot index kept when expected to answer this share */
 
 /* Injected metrics for one deterministic policy tick. Subtree i is the i-th
  * of rtm__adaptive_subtrees(); subtrees at or past `count` get no decision.
@@ -103,7 +103,7 @@ size_t rtm__adaptive_subtrees(const rtm__impl *impl, rtm__adaptive_subtree_info 
 typedef struct rtm__adaptive_hot_info {
     size_t routes;   /* routes in the published index (0: none) */
     size_t nodes;    /* hot trie nodes, root included */
-    double cover;    /* share of the sampled winners its routes covered when built */
+    double cover;    /* estimated share of lookups it answers, when built (hot.c) */
     uint64_t builds; /* indexes published so far */
     uint32_t tries;  /* sampled lookups that also tried the index (halved per tick) */
     uint32_t hits;   /* ... and that it answered, always as the tree did */

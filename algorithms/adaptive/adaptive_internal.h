@@ -190,7 +190,7 @@ typedef struct ad_hot {
     size_t bytes;                  /* whole allocation */
     uint32_t nroutes;              /* routes indexed */
     uint32_t nnodes;               /* hot trie nodes, root included */
-    uint32_t cover_pm;             /* sampled share covered, per mille */
+    uint32_t cover_pm;             /* estimated share answered, per mille */
 } ad_hot;
 
 /* ---- The instance ---- */

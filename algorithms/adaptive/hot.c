@@ -55,11 +55,15 @@
  * design). Each policy tick reads and clears the ring, counts the samples
  * of each route, walks the tree's eligible part (static and param nodes, at
  * most AD_HOT_SEGS deep; everything under a blocked param is skipped) and
- * takes the sampled routes by decreasing count. If they cover less than
- * RTM__ADAPTIVE_HOT_COVER of the samples (most traffic goes to routes the
- * hot trie cannot hold) the index is withdrawn: a miss costs its failed
- * attempt on top of the walk. With fewer than AD_HOT_MIN_SAMPLES samples in
- * the window the published index is kept as it is.
+ * takes the sampled routes by decreasing count (those sampled once only
+ * while they are a minority of the routes sampled). If they are expected to
+ * answer less than RTM__ADAPTIVE_HOT_COVER of the lookups (most traffic goes
+ * to routes the hot trie cannot hold, or to a tail too long for the window
+ * to have seen), the index is withdrawn: a miss costs its failed attempt on
+ * top of the walk. The expectation leaves each sample out in turn: a sample
+ * counts when its route would be held without it. With fewer than
+ * AD_HOT_MIN_SAMPLES samples in the window the published index is kept as
+ * it is.
  *
  * ---- Life ----
  *
@@ -694,16 +698,33 @@ static int rebuild(rtm__impl *impl, const rtm__route **samples, size_t n, bool t
         rc = RTM_ENOMEM;
         goto out;
     }
-    /* The hottest routes, by sampled wins. */
+    /* The hottest routes, by sampled wins. Routes sampled once are held
+     * only while they are a minority of the routes sampled: then the
+     * window has seen most of the traffic's routes (a table in the
+     * window's reach); otherwise they are a random slice of a long tail,
+     * whose lines would crowd the cache for few hits (the corpus under
+     * Zipf traffic: 1,220 routes held with them, 330 without, 198 -> 185
+     * ns per lookup). The share of future lookups the held routes answer
+     * is estimated leaving each sample out in turn: a sample counts when
+     * its route would be held without it (the Good-Turing estimate). The
+     * window's own share, every held route's samples, was 0.93 on the
+     * corpus under uniform traffic, where the index answered 14% of the
+     * lookups and doubled their time. */
+    size_t once = 0;
+    for (size_t i = 0; i < hw.ncands; i++)
+        once += hw.cands[i].weight == 1;
+    uint64_t min_weight = take_all ? 0 : 2 * once < hw.ncands ? 1 : 2;
     size_t nsel = 0;
-    uint64_t covered = 0;
+    uint64_t expected = 0;
     for (size_t i = 0; i < hw.ncands && nsel < AD_HOT_ROUTES; i++) {
+        if (hw.cands[i].weight < min_weight)
+            break; /* sorted by decreasing weight */
         sel[nsel++] = &hw.cands[i];
-        covered += hw.cands[i].weight;
+        expected += hw.cands[i].weight > min_weight ? hw.cands[i].weight : 0;
     }
     ad_hot *hot = NULL;
-    if (nsel && (double)covered >= RTM__ADAPTIVE_HOT_COVER * (double)n) {
-        hot = compile(impl, sel, nsel, &hw, covered, n);
+    if (nsel && (double)expected >= RTM__ADAPTIVE_HOT_COVER * (double)n) {
+        hot = compile(impl, sel, nsel, &hw, expected, n);
         if (!hot) {
             rc = RTM_ENOMEM;
             goto out;

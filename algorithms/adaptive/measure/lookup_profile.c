@@ -14,6 +14,12 @@
  * index is built (against a run without it: the sampling overhead with the
  * index in place); STREAM=n uses only the stream's first n requests (n = 1:
  * one path over and over, all in cache, the branch predictors trained).
+ * TABLE may list several files separated by commas (the sweep's pool, in
+ * the benchmark's order); ROUTES=n then builds the table of its first n
+ * routes, as `routematch-bench --sweep --sizes n` does. TICKS=n replaces the
+ * single tick by n rounds of 2,000,000 lookups and a policy tick (about
+ * what the background thread sees in the benchmark's warm-up), then prints
+ * how many subtrees the policy packed.
  * Not part of the library or the tests; built by hand (README
  * "Reproducing").
  *
@@ -78,6 +84,27 @@ static void build_hot(rtm_router *r, const wl_requests *q)
     fprintf(stderr, "hot index: %zu routes, %zu nodes, cover %.3f\n", h.routes, h.nodes, h.cover);
 }
 
+/* TICKS=n: the policy's own course over n periods of traffic. */
+static void run_ticks(rtm_router *r, const wl_requests *q, unsigned ticks)
+{
+    for (unsigned t = 0; t < ticks; t++) {
+        lookups(r, q, 2000000);
+        rtm__adaptive_step(r->impl, NULL);
+    }
+    size_t n = rtm__adaptive_subtrees(r->impl, NULL, 0), packed = 0, judged = 0;
+    rtm__adaptive_subtree_info *v = calloc(n + 1, sizeof *v);
+    if (!v)
+        abort();
+    rtm__adaptive_subtrees(r->impl, v, n);
+    for (size_t i = 0; i < n; i++) {
+        packed += v[i].encoding == RTM__ADAPTIVE_PACKED;
+        judged += v[i].samples >= RTM__ADAPTIVE_MIN_SAMPLES;
+    }
+    fprintf(stderr, "after %u ticks: %zu of %zu subtrees packed, %zu judged in the last\n", ticks,
+            packed, n, judged);
+    free(v);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -85,7 +112,10 @@ int main(int argc, char **argv)
                 "usage: lookup_profile TABLE trie|radix|adaptive N [uniform|zipf] [pack]\n");
         return 2;
     }
-    const char *files[1] = {argv[1]};
+    const char *files[16];
+    size_t nfiles = 0;
+    for (char *f = strtok(argv[1], ","); f && nfiles < 16; f = strtok(NULL, ","))
+        files[nfiles++] = f;
     const char *name = argv[2];
     size_t n = strtoul(argv[3], NULL, 10);
     double zipf = argc > 4 && strcmp(argv[4], "uniform") == 0 ? 0.0 : 1.1;
@@ -105,15 +135,19 @@ int main(int argc, char **argv)
                                               : 0;
     if (getenv("NOHOT"))
         cfg.adaptive_flags |= RTM_ADAPTIVE_NO_HOT;
-    if (wl_pool_load(&pool, files, 1, RTM_ALGO_REFERENCE, NULL, err, sizeof err) != 0 ||
+    if (wl_pool_load(&pool, files, nfiles, RTM_ALGO_REFERENCE, NULL, err, sizeof err) != 0 ||
         rtm_create(&r, a, &cfg) != 0) {
         fprintf(stderr, "lookup_profile: %s\n", err);
         return 1;
     }
-    wl_pool_build(&pool, r, pool.nbase, 0, &rejected);
-    if (wl_requests_generate(&q, &pool, pool.nbase, 4096, zipf, 1) != 0)
+    size_t nroutes = getenv("ROUTES") ? strtoul(getenv("ROUTES"), NULL, 10) : pool.nbase;
+    nroutes = wl_pool_build(&pool, r, nroutes, 0, &rejected);
+    fprintf(stderr, "table: %zu routes (%zu rejected)\n", nroutes - rejected, rejected);
+    if (wl_requests_generate(&q, &pool, nroutes, 4096, zipf, 1) != 0)
         return 1;
-    if (a == RTM_ALGO_ADAPTIVE)
+    if (a == RTM_ALGO_ADAPTIVE && getenv("TICKS"))
+        run_ticks(r, &q, (unsigned)strtoul(getenv("TICKS"), NULL, 10));
+    else if (a == RTM_ALGO_ADAPTIVE)
         build_hot(r, &q);
     if (pack && a == RTM_ALGO_ADAPTIVE)
         pack_hot(r, &q);
