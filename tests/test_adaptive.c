@@ -316,6 +316,26 @@ TEST(adaptive, sampled_metrics_feed_the_policy)
     /* The window halves at each tick: 200 -> 100 (+1 new sample). */
     ASSERT_EQ_INT(rtm__adaptive_step(r->impl, NULL), 0);
     ASSERT_EQ_UINT(ad_sub_info(r, ad_sub_index(r, "hot")).samples, 101);
+    /* A window too small to judge stays open until it is not: cold's 10
+     * samples carry over a tick, are judged (packed) at 16, then halve. */
+    rtm_result res;
+    for (unsigned n = 0; n < 16; n++) {
+        if (n == 10) {
+            ASSERT_EQ_INT(rtm__adaptive_step(r->impl, NULL), 0);
+            ASSERT_EQ_INT(rtm__adaptive_step(r->impl, NULL), 0);
+            cold = ad_sub_info(r, ad_sub_index(r, "cold"));
+            ASSERT_EQ_UINT(cold.samples, 10);
+            ASSERT_EQ_UINT(cold.encoding, RTM__ADAPTIVE_TRIE);
+        }
+        ASSERT_EQ_INT(rtm_match(r, RTM_GET, "/cold/x", 7, &res), 200);
+    }
+    ASSERT_TRUE(rtm__adaptive_step(r->impl, NULL) >= 0);
+    cold = ad_sub_info(r, ad_sub_index(r, "cold"));
+    ASSERT_EQ_UINT(cold.samples, 16);
+    if (rtm__metrics_kind() == RTM__METRIC_MODEL)
+        ASSERT_EQ_UINT(cold.encoding, RTM__ADAPTIVE_PACKED);
+    ASSERT_TRUE(rtm__adaptive_step(r->impl, NULL) >= 0);
+    ASSERT_EQ_UINT(ad_sub_info(r, ad_sub_index(r, "cold")).samples, 8);
     rtm_stats st;
     rtm_get_stats(r, &st);
     ASSERT_STR_EQ(st.metric_source, rtm__metrics_source());

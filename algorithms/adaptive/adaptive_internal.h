@@ -387,7 +387,9 @@ double ad_entropy(const uint32_t *counts, size_t n);
 
 /* Read a subtree's window (entropy of its sketch, misses / lookups, lookups)
  * into the sub's policy fields, then halve every counter (exponential
- * window). */
+ * window) unless the window holds fewer than RTM__ADAPTIVE_MIN_SAMPLES
+ * lookups: then it stays open, so a sparse subtree is judged once it has
+ * them. */
 void ad_sub_window(ad_sub *s);
 
 #endif

@@ -28,7 +28,8 @@
  * when its layout is stale (some static child got more than twice the heat
  * of the one before it) and RTM__ADAPTIVE_REPACK_TICKS ticks have passed
  * since its last re-encoding. Subtrees with fewer than
- * RTM__ADAPTIVE_MIN_SAMPLES sampled lookups in the window are not judged.
+ * RTM__ADAPTIVE_MIN_SAMPLES sampled lookups in the window are not judged
+ * (their window stays open until they have them, sketch.c).
  * Work per tick: subtrees are visited round robin from where the previous
  * tick stopped, and re-encoding stops once the nodes re-encoded this tick
  * would exceed the budget (the first one is always allowed, so a subtree

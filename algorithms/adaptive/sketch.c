@@ -68,15 +68,17 @@ double ad_entropy(const uint32_t *counts, size_t n)
 
 void ad_sub_window(ad_sub *s)
 {
+    uint32_t lookups = atomic_load_explicit(&s->lookups, memory_order_relaxed);
+    uint32_t misses = atomic_load_explicit(&s->misses, memory_order_relaxed);
+    /* A window too small to judge stays open: its counters carry over. */
+    unsigned shift = lookups >= RTM__ADAPTIVE_MIN_SAMPLES;
     uint32_t c[AD_SKETCH];
     for (unsigned i = 0; i < AD_SKETCH; i++) {
         c[i] = atomic_load_explicit(&s->sketch[i], memory_order_relaxed);
-        atomic_store_explicit(&s->sketch[i], c[i] / 2, memory_order_relaxed);
+        atomic_store_explicit(&s->sketch[i], c[i] >> shift, memory_order_relaxed);
     }
-    uint32_t lookups = atomic_load_explicit(&s->lookups, memory_order_relaxed);
-    uint32_t misses = atomic_load_explicit(&s->misses, memory_order_relaxed);
-    atomic_store_explicit(&s->lookups, lookups / 2, memory_order_relaxed);
-    atomic_store_explicit(&s->misses, misses / 2, memory_order_relaxed);
+    atomic_store_explicit(&s->lookups, lookups >> shift, memory_order_relaxed);
+    atomic_store_explicit(&s->misses, misses >> shift, memory_order_relaxed);
     s->entropy = ad_entropy(c, AD_SKETCH);
     s->miss_ratio = lookups ? (double)misses / (double)lookups : 0.0;
     s->samples = lookups;
