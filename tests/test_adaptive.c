@@ -803,6 +803,45 @@ TEST(adaptive, hot_index_estimated_cover)
     rtm_free(r);
 }
 
+/* A window too small to tell (mostly routes sampled once) does not
+ * withdraw an index that answers at least RTM__ADAPTIVE_HOT_COVER of the
+ * sampled lookups that tried it; once it stops answering, it goes. */
+TEST(adaptive, hot_index_kept_while_it_answers)
+{
+    rtm_router *r = ad_new(1, NULL); /* every lookup sampled */
+    char pat[32];
+    for (unsigned i = 0; i < 400; i++) {
+        snprintf(pat, sizeof pat, "/s%u", i);
+        rt_add(r, "GET", pat, i);
+    }
+    ad_traffic_range(r, 0, 100, 4);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 100);
+    ASSERT_EQ_UINT(ad_hot_info(r).builds, 1);
+
+    /* The 100 twice and 150 others once: the 150 are most of the 250
+     * routes sampled, so only the 100 would be held and none of their
+     * samples counts (nothing to build from), but the index answered 200
+     * of the 350 lookups that tried it. */
+    ad_traffic_range(r, 0, 100, 2);
+    ad_traffic_range(r, 100, 250, 1);
+    rtm__adaptive_hot_info hi = ad_hot_info(r);
+    ASSERT_EQ_UINT(hi.tries, 350);
+    ASSERT_EQ_UINT(hi.hits, 200);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    hi = ad_hot_info(r);
+    ASSERT_EQ_UINT(hi.routes, 100);
+    ASSERT_EQ_UINT(hi.builds, 1);
+
+    /* 300 more, none of them held: 100 hits of 475 tries (the last
+     * window's halved): withdrawn. */
+    ad_traffic_range(r, 100, 400, 1);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 0);
+    ad_assert_invariants(r);
+    rtm_free(r);
+}
+
 /* shape with each '@' replaced by lab; returns the length. */
 static size_t ad_shape(char *out, size_t cap, const char *shape, const char *lab)
 {
