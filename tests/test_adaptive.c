@@ -754,6 +754,18 @@ static void ad_traffic_range(const rtm_router *r, unsigned from, unsigned to, si
     }
 }
 
+/* An adaptive router sampling every lookup, with GET /s<i> for i < n. */
+static rtm_router *ad_new_static_routes(unsigned n)
+{
+    rtm_router *r = ad_new(1, NULL);
+    char pat[32];
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(pat, sizeof pat, "/s%u", i);
+        rt_add(r, "GET", pat, i);
+    }
+    return r;
+}
+
 /* The index's share of future lookups is estimated leaving each sample out
  * (a sample counts when its route was sampled more than the least a held
  * route needs), and routes sampled once are held only while they are a
@@ -762,12 +774,7 @@ static void ad_traffic_range(const rtm_router *r, unsigned from, unsigned to, si
  * although the routes it could hold are all of its samples. */
 TEST(adaptive, hot_index_estimated_cover)
 {
-    rtm_router *r = ad_new(1, NULL); /* every lookup sampled */
-    char pat[32];
-    for (unsigned i = 0; i < 400; i++) {
-        snprintf(pat, sizeof pat, "/s%u", i);
-        rt_add(r, "GET", pat, i);
-    }
+    rtm_router *r = ad_new_static_routes(400);
     /* 300 routes once each: no index. */
     ad_traffic_range(r, 0, 300, 1);
     ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
@@ -808,12 +815,7 @@ TEST(adaptive, hot_index_estimated_cover)
  * sampled lookups that tried it; once it stops answering, it goes. */
 TEST(adaptive, hot_index_kept_while_it_answers)
 {
-    rtm_router *r = ad_new(1, NULL); /* every lookup sampled */
-    char pat[32];
-    for (unsigned i = 0; i < 400; i++) {
-        snprintf(pat, sizeof pat, "/s%u", i);
-        rt_add(r, "GET", pat, i);
-    }
+    rtm_router *r = ad_new_static_routes(400);
     ad_traffic_range(r, 0, 100, 4);
     ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
     ASSERT_EQ_UINT(ad_hot_info(r).routes, 100);

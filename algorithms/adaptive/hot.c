@@ -690,7 +690,8 @@ static bool observed_to_pay(const rtm__impl *impl)
 
 /* Build the index from n sorted samples (every eligible route with
  * take_all) and publish it, or withdraw the published one when the routes
- * it could hold cover too little of the samples. */
+ * it could hold are expected to answer too little of the lookups and the
+ * published one is not seen to answer enough. */
 static int rebuild(rtm__impl *impl, const rtm__route **samples, size_t n, bool take_all)
 {
     hot_walk hw;
