@@ -200,14 +200,16 @@ void ad_kids_index(ad_kids *k)
         k->kfirst = kids_first_bytes(k);
         return;
     }
-    uint32_t *tab = ad_kids_table(k), mask = (1u << k->hbits) - 1;
-    memset(tab, 0, ((size_t)mask + 1) * sizeof *tab);
+    ad_tnode **tab = ad_kids_table(k);
+    uint32_t mask = (1u << k->hbits) - 1;
+    for (uint32_t h = 0; h <= mask; h++)
+        tab[h] = NULL;
     for (uint32_t j = 0; j < k->nstatic; j++) {
-        const ad_tnode *c = k->child[j];
+        ad_tnode *c = k->child[j];
         uint32_t h = (uint32_t)ad_hash(c->label, c->label_len) & mask;
         while (tab[h])
             h = (h + 1) & mask;
-        tab[h] = j + 1;
+        tab[h] = c;
     }
 }
 
@@ -719,13 +721,11 @@ AD_INLINE const ad_tnode *trie_static(ad_walk *w, const ad_kids *k, const char *
                                       const bool sampled)
 {
     if (k->hbits) {
-        const uint32_t *tab = ad_kids_table(k);
+        ad_tnode *const *tab = ad_kids_table(k);
         uint32_t mask = (1u << k->hbits) - 1;
-        uint32_t h = (uint32_t)ad_hash(seg, n) & mask, e;
-        for (; (e = tab[h]) != 0; h = (h + 1) & mask) {
-            const ad_tnode *t = k->child[e - 1];
+        uint32_t h = (uint32_t)ad_hash(seg, n) & mask;
+        for (const ad_tnode *t; (t = tab[h]) != NULL; h = (h + 1) & mask) {
             touch(w, sampled, &tab[h], sizeof tab[h]);
-            touch(w, sampled, &k->child[e - 1], sizeof k->child[e - 1]);
             touch(w, sampled, t, sizeof *t + (t->label_len < 64 ? t->label_len : 64));
             if (t->label_len == n && bytes_eq(t->label, seg, n))
                 return t;
@@ -1571,17 +1571,17 @@ static int check_kids(const ad_tnode *x, const ad_kids *k, const char **why)
     CHECK(k->nstatic <= k->n, "nstatic > n");
     CHECK(k->hbits == ad_hbits(k->nstatic), "hash index size");
     if (k->hbits) {
-        const uint32_t *tab = ad_kids_table(k);
+        ad_tnode *const *tab = ad_kids_table(k);
         uint32_t mask = (1u << k->hbits) - 1, used = 0;
         for (uint32_t h = 0; h <= mask; h++)
-            used += tab[h] != 0;
+            used += tab[h] != NULL;
         CHECK(used == k->nstatic, "hash index entry count");
         for (uint32_t j = 0; j < k->nstatic; j++) {
             const ad_tnode *c = k->child[j];
             uint32_t h = (uint32_t)ad_hash(c->label, c->label_len) & mask;
-            while (tab[h] && tab[h] != j + 1)
+            while (tab[h] && tab[h] != c)
                 h = (h + 1) & mask;
-            CHECK(tab[h] == j + 1, "static child not in the hash index");
+            CHECK(tab[h] == c, "static child not in the hash index");
         }
     } else {
         CHECK(k->kfirst == kids_first_bytes(k), "first bytes of the static children");

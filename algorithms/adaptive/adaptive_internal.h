@@ -36,7 +36,7 @@ typedef struct ad_tnode ad_tnode;
 
 /* The children of a trie node, allocated exactly: this header, child[n],
  * then (when nstatic > AD_LINEAR_MAX) a hash index of 1 << hbits entries,
- * each 0 or 1 + the position of a static child, linear probing from
+ * each NULL or a static child, linear probing from
  * ad_hash(label) (see ad_kids_table()). A smaller group keeps its statics'
  * first bytes in `kfirst` (byte j: child[j]'s, 0 for the "" label), so a
  * lookup compares one word and reads only the children that can match
@@ -298,14 +298,16 @@ static inline size_t ad_kids_bytes(uint32_t n, uint32_t nstatic)
 {
     uint32_t hb = ad_hbits(nstatic);
     return sizeof(ad_kids) + (size_t)n * sizeof(ad_tnode *) +
-           (hb ? ((size_t)1 << hb) * sizeof(uint32_t) : 0);
+           (hb ? ((size_t)1 << hb) * sizeof(ad_tnode *) : 0);
 }
 
-/* The hash index after child[] (only when k->hbits). */
-static inline uint32_t *ad_kids_table(const ad_kids *k)
+/* The hash index after child[] (only when k->hbits): slots hold the static
+ * child itself (NULL when empty), so a probe reads the slot and the child,
+ * not child[] in between. */
+static inline ad_tnode **ad_kids_table(const ad_kids *k)
 {
-    return (uint32_t *)(void *)((char *)(uintptr_t)k + sizeof(ad_kids) +
-                                (size_t)k->n * sizeof(ad_tnode *));
+    return (ad_tnode **)(void *)((char *)(uintptr_t)k + sizeof(ad_kids) +
+                                 (size_t)k->n * sizeof(ad_tnode *));
 }
 
 /* A zeroed child array for n children of which nstatic static (index
