@@ -20,6 +20,14 @@
  * single tick by n rounds of 2,000,000 lookups and a policy tick (about
  * what the background thread sees in the benchmark's warm-up), then prints
  * how many subtrees the policy packed.
+ * RELAYOUT=expand|colocate (with NOHOT=1; `expand` also with `pack`)
+ * re-lays the trie encoding out before timing, to test whether placement
+ * is what the tree walk loses to radix: `expand` turns every packed
+ * subtree back into trie nodes (ad_expand: group by group, each node's
+ * child array allocated right after it); `colocate` copies every trie
+ * subtree in preorder with each node's child array in the node's own
+ * allocation. The copies do not go back through the router's allocator,
+ * so the program exits right after printing the time.
  * Not part of the library or the tests; built by hand (README
  * "Reproducing").
  *
@@ -27,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h> /* _exit */
 
 #include "adaptive_internal.h" /* struct rtm__impl: sample_every */
 #include "router_internal.h"   /* struct rtm_router */
@@ -105,6 +114,62 @@ static void run_ticks(rtm_router *r, const wl_requests *q, unsigned ticks)
     free(v);
 }
 
+/* RELAYOUT=colocate: a preorder copy of trie node src with its child
+ * array in the same allocation, right after the node and its label. */
+static ad_tnode *colocated_copy(const ad_tnode *src, ad_tnode *parent)
+{
+    const ad_kids *sk = ad_kids_of(src);
+    size_t nb = (sizeof(ad_tnode) + src->label_len + 7) & ~(size_t)7;
+    size_t kb = sk ? ad_kids_bytes(sk->n, sk->nstatic) : 0;
+    char *chunk = calloc(1, nb + kb);
+    if (!chunk)
+        abort();
+    ad_tnode *n = (ad_tnode *)(void *)chunk;
+    memcpy(n, src, sizeof(ad_tnode) + src->label_len);
+    n->parent = parent;
+    atomic_store(&n->body, 0);
+    if (sk) {
+        ad_kids *k = (ad_kids *)(void *)(chunk + nb);
+        k->n = sk->n;
+        k->nstatic = sk->nstatic;
+        k->hbits = ad_hbits(sk->nstatic);
+        for (uint32_t j = 0; j < sk->n; j++)
+            k->child[j] = colocated_copy(sk->child[j], n);
+        ad_kids_index(k);
+        atomic_store(&n->body, (uintptr_t)k);
+    }
+    return n;
+}
+
+/* RELAYOUT: re-lay every subtree below the root (see the top comment). */
+static void relayout(rtm__impl *im, const char *how)
+{
+    const ad_kids *rk = ad_kids_of(im->root);
+    bool colocate = strcmp(how, "colocate") == 0;
+    for (uint32_t j = 0; rk && j < rk->n; j++) {
+        ad_tnode *R = rk->child[j];
+        uintptr_t body = atomic_load(&R->body);
+        ad_kids *k = NULL;
+        if (!colocate && (body & AD_PACKED)) {
+            size_t made;
+            if (ad_expand(im, (const ad_block *)(body & ~AD_PACKED), R, &k, &made) != 0)
+                abort();
+        } else if (colocate && body && !(body & AD_PACKED)) {
+            const ad_kids *sk = (const ad_kids *)body;
+            if (!(k = calloc(1, ad_kids_bytes(sk->n, sk->nstatic))))
+                abort();
+            k->n = sk->n;
+            k->nstatic = sk->nstatic;
+            k->hbits = ad_hbits(sk->nstatic);
+            for (uint32_t i = 0; i < sk->n; i++)
+                k->child[i] = colocated_copy(sk->child[i], R);
+            ad_kids_index(k);
+        }
+        if (k)
+            atomic_store(&R->body, (uintptr_t)k); /* the old body is left as it is */
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -151,6 +216,9 @@ int main(int argc, char **argv)
         build_hot(r, &q);
     if (pack && a == RTM_ALGO_ADAPTIVE)
         pack_hot(r, &q);
+    const char *relay = getenv("RELAYOUT");
+    if (relay && a == RTM_ALGO_ADAPTIVE)
+        relayout(r->impl, relay);
     if (getenv("NOSAMPLE") && a == RTM_ALGO_ADAPTIVE)
         stop_sampling(r);
     if (getenv("STREAM")) {
@@ -169,6 +237,10 @@ int main(int argc, char **argv)
         printf("%s%s %.1f ns/lookup\n", name, pack ? "+pack" : "", best);
     } else {
         measured(r, &q, n);
+    }
+    if (relay && a == RTM_ALGO_ADAPTIVE) {
+        fflush(stdout);
+        _exit(0); /* the re-laid copies cannot go through rtm_free */
     }
     if (a == RTM_ALGO_ADAPTIVE) {
         rtm__adaptive_hot_info h;
