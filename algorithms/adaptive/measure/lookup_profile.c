@@ -114,6 +114,20 @@ static void run_ticks(rtm_router *r, const wl_requests *q, unsigned ticks)
     free(v);
 }
 
+static ad_tnode *colocated_copy(const ad_tnode *src, ad_tnode *parent);
+
+/* Fill k (zeroed, sized for sk) with preorder copies of sk's children,
+ * hung from parent. */
+static void colocated_kids(ad_kids *k, const ad_kids *sk, ad_tnode *parent)
+{
+    k->n = sk->n;
+    k->nstatic = sk->nstatic;
+    k->hbits = ad_hbits(sk->nstatic);
+    for (uint32_t j = 0; j < sk->n; j++)
+        k->child[j] = colocated_copy(sk->child[j], parent);
+    ad_kids_index(k);
+}
+
 /* RELAYOUT=colocate: a preorder copy of trie node src with its child
  * array in the same allocation, right after the node and its label. */
 static ad_tnode *colocated_copy(const ad_tnode *src, ad_tnode *parent)
@@ -130,12 +144,7 @@ static ad_tnode *colocated_copy(const ad_tnode *src, ad_tnode *parent)
     atomic_store(&n->body, 0);
     if (sk) {
         ad_kids *k = (ad_kids *)(void *)(chunk + nb);
-        k->n = sk->n;
-        k->nstatic = sk->nstatic;
-        k->hbits = ad_hbits(sk->nstatic);
-        for (uint32_t j = 0; j < sk->n; j++)
-            k->child[j] = colocated_copy(sk->child[j], n);
-        ad_kids_index(k);
+        colocated_kids(k, sk, n);
         atomic_store(&n->body, (uintptr_t)k);
     }
     return n;
@@ -158,12 +167,7 @@ static void relayout(rtm__impl *im, const char *how)
             const ad_kids *sk = (const ad_kids *)body;
             if (!(k = calloc(1, ad_kids_bytes(sk->n, sk->nstatic))))
                 abort();
-            k->n = sk->n;
-            k->nstatic = sk->nstatic;
-            k->hbits = ad_hbits(sk->nstatic);
-            for (uint32_t i = 0; i < sk->n; i++)
-                k->child[i] = colocated_copy(sk->child[i], R);
-            ad_kids_index(k);
+            colocated_kids(k, sk, R);
         }
         if (k)
             atomic_store(&R->body, (uintptr_t)k); /* the old body is left as it is */
