@@ -668,7 +668,8 @@ static rtm_router *ad_new_flags(uint32_t sample_every, uint32_t flags)
  * beside the hot /users/{id}), a missing method, a trailing or empty
  * segment all give the tree's answer; unsampled lookups through the facade
  * answer from it; a writer drops it; a window of traffic it cannot hold
- * withdraws it. */
+ * withdraws it. Each window is judged alone here (the remembered wins are
+ * forgotten before it; hot_index_remembers_windows tests the memory). */
 TEST(adaptive, hot_index_from_traffic)
 {
     rtm_router *tree = ad_new_flags(1, RTM_ADAPTIVE_NO_HOT);
@@ -699,6 +700,7 @@ TEST(adaptive, hot_index_from_traffic)
 
     /* Sampled lookups also try the index: hits for what it holds, none for
      * what it gives up on. */
+    rtm__adaptive_hot_forget(r->impl);
     uint32_t tries = hi.tries, hits = hi.hits;
     ad_traffic(r, "GET", "/users/42/edit", 10);
     ad_traffic(r, "GET", "/users/new", 5);
@@ -720,6 +722,7 @@ TEST(adaptive, hot_index_from_traffic)
 
     /* In the packed encoding too. */
     ASSERT_GT_INT(ad_step_all(r, 0.0, 1.0, false, (size_t)-1), 0);
+    rtm__adaptive_hot_forget(r->impl);
     ad_traffic(r, "GET", "/users/7/posts/8", 300);
     ad_traffic(r, "GET", "/img/x.png", 100); /* mixed: never held */
     ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
@@ -727,6 +730,7 @@ TEST(adaptive, hot_index_from_traffic)
     ad_assert_hot_requests(r, tree);
 
     /* Mostly what it cannot hold: withdrawn. */
+    rtm__adaptive_hot_forget(r->impl);
     ad_traffic(r, "GET", "/files/x", 400);
     ad_traffic(r, "GET", "/users/42/edit", 100);
     ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
@@ -771,7 +775,8 @@ static rtm_router *ad_new_static_routes(unsigned n)
  * route needs), and routes sampled once are held only while they are a
  * minority of the routes sampled: a window in which every route came once
  * (uniform traffic over a table larger than the window) builds nothing,
- * although the routes it could hold are all of its samples. */
+ * although the routes it could hold are all of its samples. Each window
+ * is judged alone (the remembered wins are forgotten before it). */
 TEST(adaptive, hot_index_estimated_cover)
 {
     rtm_router *r = ad_new_static_routes(400);
@@ -783,6 +788,7 @@ TEST(adaptive, hot_index_estimated_cover)
 
     /* 60 routes 4 times and 40 once: the 40 are a minority of the 100
      * routes sampled, so all are held; 240 of the 280 samples count. */
+    rtm__adaptive_hot_forget(r->impl);
     ad_traffic_range(r, 0, 60, 4);
     ad_traffic_range(r, 100, 140, 1);
     ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
@@ -792,6 +798,7 @@ TEST(adaptive, hot_index_estimated_cover)
 
     /* 10 routes 30 times and 30 once: the 30 are most of the 40, so only
      * the 10 are held; all their 300 of the 330 samples count. */
+    rtm__adaptive_hot_forget(r->impl);
     ad_traffic_range(r, 0, 10, 30);
     ad_traffic_range(r, 200, 230, 1);
     ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
@@ -802,6 +809,7 @@ TEST(adaptive, hot_index_estimated_cover)
     /* 100 routes twice and 200 once: the held 100 would each be held on
      * one sample less only if singletons were held, which they are not:
      * nothing counts, and the published index is withdrawn. */
+    rtm__adaptive_hot_forget(r->impl);
     ad_traffic_range(r, 0, 100, 2);
     ad_traffic_range(r, 100, 300, 1);
     ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
@@ -825,6 +833,7 @@ TEST(adaptive, hot_index_kept_while_it_answers)
      * routes sampled, so only the 100 would be held and none of their
      * samples counts (nothing to build from), but the index answered 200
      * of the 350 lookups that tried it. */
+    rtm__adaptive_hot_forget(r->impl);
     ad_traffic_range(r, 0, 100, 2);
     ad_traffic_range(r, 100, 250, 1);
     rtm__adaptive_hot_info hi = ad_hot_info(r);
@@ -837,6 +846,7 @@ TEST(adaptive, hot_index_kept_while_it_answers)
 
     /* 300 more, none of them held: 100 hits of 475 tries (the last
      * window's halved): withdrawn. */
+    rtm__adaptive_hot_forget(r->impl);
     ad_traffic_range(r, 100, 400, 1);
     ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
     ASSERT_EQ_UINT(ad_hot_info(r).routes, 0);
@@ -931,6 +941,137 @@ TEST(adaptive, hot_index_label_lengths)
     ad_assert_invariants(r);
     rtm_free(r);
     rtm_free(tree);
+}
+
+/* Hot trie nodes whose statics' hash slots are keyed by 16 bytes. */
+static size_t ad_hot_wide_nodes(const rtm_router *r)
+{
+    const ad_hot *h = atomic_load(&r->impl->hot);
+    size_t n = 0;
+    for (uint32_t i = 0; h && i < h->nnodes; i++)
+        n += (h->nodes[i].hbits & AD_HOT_WIDE) != 0;
+    return n;
+}
+
+/* A node whose statics share their first 8 bytes, more than AD_HOT_SHARED
+ * of them, keys its hash slots by 16 bytes; the index still answers every
+ * request as the tree does: each label, one byte short, one byte long, its
+ * last byte changed, at the path's end or before more segments. With
+ * AD_HOT_SHARED sharing, the node keeps keys of 8 bytes. */
+TEST(adaptive, hot_index_wide_keys)
+{
+    static const char *const shared[] = {"Microsof",
+                                         "Microsoft",
+                                         "Microsoft.Web",
+                                         "Microsoft.Sql",
+                                         "Microsoft.Storag",
+                                         "Microsoft.Storage",
+                                         "Microsoft.Compu",
+                                         "Microsoft.Network",
+                                         "Microsoft.KeyVaultAndMore", /* past 16 bytes */
+                                         "Microsoft.KeyVaultAndMorx"};
+    static const char *const others[] = {"a", "b", "users", "orders", "x1", "x2", "x3", "x4"};
+    static const char *const shapes[] = {"/p/@", "/p/@/{id}"};
+    static const char *const requests[] = {"/p/@", "/p/@/7", "/p/@/", "/p/@/7/8"};
+    _Static_assert(RT_COUNT(shared) == AD_HOT_SHARED + 2, "wide with all, narrow with 8");
+    for (size_t nshared = AD_HOT_SHARED; nshared <= RT_COUNT(shared); nshared += 2) {
+        rtm_router *tree = ad_new_flags(1, RTM_ADAPTIVE_NO_HOT);
+        rtm_router *r = ad_new(1, NULL);
+        char buf[256], lab[64];
+        uint32_t id = 0;
+        for (size_t i = 0; i < nshared + RT_COUNT(others); i++) {
+            const char *l = i < nshared ? shared[i] : others[i - nshared];
+            for (size_t k = 0; k < RT_COUNT(shapes); k++) {
+                ad_shape(buf, sizeof buf, shapes[k], l);
+                rt_add(r, "GET", buf, ++id);
+                rt_add(tree, "GET", buf, id);
+            }
+        }
+        ASSERT_OK(rtm__adaptive_hot_build_all(r->impl));
+        ASSERT_EQ_UINT(ad_hot_info(r).routes, id);
+        ASSERT_EQ_UINT(ad_hot_wide_nodes(r), nshared > AD_HOT_SHARED ? 1 : 0);
+        for (size_t i = 0; i < RT_COUNT(shared) + RT_COUNT(others); i++) {
+            const char *l = i < RT_COUNT(shared) ? shared[i] : others[i - RT_COUNT(shared)];
+            size_t n = strlen(l);
+            for (int variant = 0; variant < 4; variant++) {
+                memcpy(lab, l, n + 1);
+                if (variant == 1) {
+                    lab[n - 1] = '\0'; /* one byte short */
+                } else if (variant == 2) {
+                    lab[n] = 'z'; /* one byte long */
+                    lab[n + 1] = '\0';
+                } else if (variant == 3) {
+                    lab[n - 1] = 'Z'; /* last byte changed */
+                }
+                for (size_t k = 0; k < RT_COUNT(requests); k++) {
+                    size_t len = ad_shape(buf, sizeof buf, requests[k], lab);
+                    uint32_t hits = ad_hot_info(r).hits;
+                    ad_assert_hot_same_n(r, tree, "GET", buf, len);
+                    rtm_result res;
+                    rtm_match(r, RTM_GET, buf, len, &res);
+                    bool held = i < nshared || i >= RT_COUNT(shared);
+                    if (variant == 0 && k < 2 && held) /* the index answered */
+                        ASSERT_EQ_UINT(ad_hot_info(r).hits, hits + 1);
+                }
+            }
+        }
+        ad_assert_invariants(r);
+        rtm_free(r);
+        rtm_free(tree);
+    }
+}
+
+/* The wins of past windows are remembered, each window's weighing 1/8 less
+ * than the next one's (AD_HOT_DECAY): routes that come once per window are
+ * held once they have come in two, and let go once their weight has
+ * decayed to one sample's. A writer that removes routes forgets them all. */
+TEST(adaptive, hot_index_remembers_windows)
+{
+    _Static_assert(AD_HOT_DECAY == 8, "the weights below assume a decay of 1/8 per tick");
+    rtm_router *r = ad_new_static_routes(400);
+    /* Window 1: 10 routes 30 times and 30 once: the 30 are most of the 40
+     * routes sampled, so only the 10 are held (as in one window alone). */
+    ad_traffic_range(r, 0, 10, 30);
+    ad_traffic_range(r, 100, 130, 1);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 10);
+
+    /* Window 2, the same: the 30 now weigh 7/8 + 1 samples, more than one
+     * sample's, so all 40 are held, and every remembered win counts. */
+    ad_traffic_range(r, 0, 10, 30);
+    ad_traffic_range(r, 100, 130, 1);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    rtm__adaptive_hot_info hi = ad_hot_info(r);
+    ASSERT_EQ_UINT(hi.routes, 40);
+    ASSERT_TRUE(hi.cover > 0.999);
+
+    /* Windows of the 10 alone: the 30 weigh 480 / 256 samples, then 420,
+     * 368, 322, 282: held for four windows; at 247 (the fifth) they are
+     * routes of one sample's weight, most of those remembered: let go. */
+    for (int w = 0; w < 4; w++) {
+        ad_traffic_range(r, 0, 10, 30);
+        ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+        ASSERT_EQ_UINT(ad_hot_info(r).routes, 40);
+    }
+    ad_traffic_range(r, 0, 10, 30);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 10);
+
+    /* Two windows like the first two again hold the 40; a removal (of a
+     * route never sampled) forgets, and the next such window holds 10. */
+    for (int w = 0; w < 2; w++) {
+        ad_traffic_range(r, 0, 10, 30);
+        ad_traffic_range(r, 100, 130, 1);
+        ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    }
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 40);
+    ASSERT_OK(rtm_remove(r, RTM_METHOD_BIT(RTM_GET), "/s399", 5, NULL));
+    ad_traffic_range(r, 0, 10, 30);
+    ad_traffic_range(r, 100, 130, 1);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 10);
+    ad_assert_invariants(r);
+    rtm_free(r);
 }
 
 /* With the default one-in-K sampling most facade lookups answer from the

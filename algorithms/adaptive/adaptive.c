@@ -912,15 +912,24 @@ AD_INLINE bool hot_label_at(const ad_hot *hot, const ad_hnode *t, const char *pa
 
 /* A node with more than AD_HOT_SCAN_MAX statics: the one equal to the
  * segment at a, by the hash slot of its first segment's first 8 bytes (w
- * masked at its first '/'). NULL when none. */
+ * masked at its first '/'), or 16 in a node marked AD_HOT_WIDE (then the
+ * next word so masked too, when w has no '/'). NULL when none. */
 AD_INLINE const ad_hnode *hot_probe(const ad_hot *hot, const ad_hnode *x, const char *path,
                                     size_t len, size_t a, uint64_t w)
 {
     uint64_t z = rtm__bytes_eq(w, '/');
-    uint64_t key = w & ad_low_bytes(z ? rtm__first_byte(z) : 8);
+    uint64_t lo = w & ad_low_bytes(z ? rtm__first_byte(z) : 8), hi = 0;
+    unsigned bits = x->hbits;
+    if (__builtin_expect(bits & AD_HOT_WIDE, 0)) {
+        bits &= ~AD_HOT_WIDE;
+        if (!z) { /* at least 8 bytes before the segment's end: a + 8 <= len */
+            uint64_t w2 = hot_word(path, len, a + 8), z2 = rtm__bytes_eq(w2, '/');
+            hi = w2 & ad_low_bytes(z2 ? rtm__first_byte(z2) : 8);
+        }
+    }
     const uint16_t *tab = hot->hidx + x->firsts;
-    uint32_t mask = (1u << x->hbits) - 1, k;
-    for (uint32_t h = ad_hot_slot(key, x->hbits); (k = tab[h]) != 0; h = (h + 1) & mask) {
+    uint32_t mask = (1u << bits) - 1, k;
+    for (uint32_t h = ad_hot_slot(lo, hi, bits); (k = tab[h]) != 0; h = (h + 1) & mask) {
         const ad_hnode *t = &hot->nodes[x->first + k - 1];
         if (hot_label_at(hot, t, path, len, a, w))
             return t;
@@ -1136,6 +1145,17 @@ int rtm__adaptive_match_counted(const rtm__impl *impl, unsigned method, const ch
     if (visits)
         *visits = w.visits;
     return st;
+}
+
+int rtm__adaptive_hot_answers(const rtm__impl *impl, unsigned method, const char *path, size_t len)
+{
+    rtm__epoch_rec *er = rtm__epoch_enter();
+    const ad_hot *hot = atomic_load_explicit(&impl->hot, memory_order_acquire);
+    rtm_result res;
+    size_t v = 0;
+    int st = hot ? hot_match(hot, method, path, len, &res, &v, false) : 0;
+    rtm__epoch_exit(er);
+    return st == RTM_FOUND;
 }
 
 /* ---- Insert and remove (writer calls, policy mutex held) ---- */
@@ -1409,8 +1429,10 @@ static int ad_remove(rtm__impl *impl, const rtm__pattern *p, unsigned methods, r
     rtm__mutex_lock(&impl->lock);
     rtm__epoch_drain(&impl->limbo, impl);
     int rc = remove_locked(impl, p, methods, diag);
-    if (rc == 0)
-        ad_hot_drop(impl); /* its records are freed: the next tick rebuilds */
+    if (rc == 0) {
+        ad_hot_drop(impl);   /* its records are freed: the next tick rebuilds */
+        ad_hot_forget(impl); /* their addresses may come back as new routes' */
+    }
     rtm__mutex_unlock(&impl->lock);
     return rc;
 }
@@ -1477,6 +1499,7 @@ static void ad_destroy(rtm__impl *impl)
     }
     rtm__epoch_drain(&impl->limbo, impl);
     ad_hot_drop(impl);
+    ad_hot_forget(impl);
     if (impl->ring)
         rtm__free(impl->a, impl->ring, AD_HOT_RING * sizeof *impl->ring);
     ad_free_subtree(impl, impl->root, true);
@@ -1526,6 +1549,13 @@ int rtm__adaptive_hot_build_all(rtm__impl *impl)
     rtm__epoch_poll(&impl->limbo, impl, RTM__EPOCH_LAG + 1);
     rtm__mutex_unlock(&impl->lock);
     return rc;
+}
+
+void rtm__adaptive_hot_forget(rtm__impl *impl)
+{
+    rtm__mutex_lock(&impl->lock);
+    ad_hot_forget(impl);
+    rtm__mutex_unlock(&impl->lock);
 }
 
 size_t rtm__adaptive_subtrees(const rtm__impl *cimpl, rtm__adaptive_subtree_info *out, size_t cap)

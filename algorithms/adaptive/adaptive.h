@@ -112,10 +112,21 @@ typedef struct rtm__adaptive_hot_info {
 /* Fill *out under the policy mutex. Allocates: no. */
 void rtm__adaptive_hot(const rtm__impl *impl, rtm__adaptive_hot_info *out);
 
+/* Would the published index answer this request by itself (1), or leave
+ * it to the tree (0, also when there is none)? For measurements that split
+ * traffic by where it is answered. Allocates: no. */
+int rtm__adaptive_hot_answers(const rtm__impl *impl, unsigned method, const char *path, size_t len);
+
 /* Publish an index of every route it can hold, sampled or not, so that
  * tests meet it on every request (the policy builds it only from traffic).
  * Takes the policy mutex. Returns 0 or RTM_ENOMEM (the old index stays). */
 int rtm__adaptive_hot_build_all(rtm__impl *impl);
+
+/* Forget the routes' remembered wins and the samples not yet read, so that
+ * the next tick judges the traffic after this call alone (hot.c keeps
+ * decayed wins across ticks). For tests of one window's choice. Takes the
+ * policy mutex. */
+void rtm__adaptive_hot_forget(rtm__impl *impl);
 
 /* Walk the whole tree in both encodings and check every invariant listed in
  * adaptive.c (parent links, child order and positions, parameter slots, no

@@ -129,11 +129,22 @@ typedef struct ad_block {
 
 /* ---- Hot-route index (hot.c builds it, adaptive.c reads it) ---- */
 
-#define AD_HOT_SEGS        16u   /* a hot route has at most this many segments */
-#define AD_HOT_ROUTES      4096u /* routes in the index */
-#define AD_HOT_THREATS     8u    /* static siblings checked per route */
-#define AD_HOT_RING        4096u /* winners remembered from sampled lookups */
-#define AD_HOT_MIN_SAMPLES 256u  /* ring entries a rebuild needs */
+#define AD_HOT_SEGS        16u    /* a hot route has at most this many segments */
+#define AD_HOT_ROUTES      8192u  /* routes in the index */
+#define AD_HOT_THREATS     8u     /* static siblings checked per route */
+#define AD_HOT_RING        4096u  /* winners remembered from sampled lookups */
+#define AD_HOT_MIN_SAMPLES 256u   /* ring entries a rebuild needs */
+#define AD_HOT_SEEN        16384u /* routes whose sampled wins are remembered across ticks */
+#define AD_HOT_UNIT        256u   /* one sample's weight in the remembered wins */
+#define AD_HOT_DECAY       8u     /* each tick a remembered weight loses 1/AD_HOT_DECAY */
+
+/* A route's sampled wins, in AD_HOT_UNIT per sample, decayed each tick
+ * (hot.c). The address is only a key, never dereferenced; a writer that
+ * removes routes forgets them all. */
+typedef struct ad_hot_seen {
+    const rtm__route *rt;
+    uint32_t w;
+} ad_hot_seen;
 
 /* A node of the hot trie: one 64-byte cache line, so that a lookup reads
  * one line per segment for the usual label of at most 8 bytes. Children
@@ -163,12 +174,15 @@ typedef struct ad_hnode {
     uint8_t empty;          /* 1: a "" child follows them */
     uint8_t param;          /* 1: a param child follows */
     uint8_t nthreats;       /* param: threats */
-    uint8_t hbits;          /* nstatic > AD_HOT_SCAN_MAX: log2 of the index size */
+    uint8_t hbits;          /* nstatic > AD_HOT_SCAN_MAX: log2 of the index size,
+                               | AD_HOT_WIDE when it is keyed by 16 bytes */
     const rtm__route *rec0; /* leaf: recs[rec], inline (the usual single method) */
 } ad_hnode;
 _Static_assert(sizeof(ad_hnode) == 64, "a hot trie node is one cache line");
 
-#define AD_HOT_SCAN_MAX 8u /* more static children than this: hash index */
+#define AD_HOT_SCAN_MAX 8u    /* more static children than this: hash index */
+#define AD_HOT_WIDE     0x80u /* in hbits: keys of 16 bytes (children share 8) */
+#define AD_HOT_SHARED   8u    /* children sharing 8 bytes a node keys narrow */
 
 /* A threat: labels[off, off + len). */
 typedef struct ad_hlabel {
@@ -219,6 +233,9 @@ struct rtm__impl {
     _Atomic uint32_t hot_tries;        /* sampled lookups that also tried the index */
     _Atomic uint32_t hot_hits;         /* ... and that it answered */
     uint64_t hot_builds;               /* indexes published */
+    ad_hot_seen *seen;                 /* remembered wins, by address (policy) */
+    uint32_t nseen, seen_cap;
+    uint64_t seen_total; /* all wins' weight, forgotten ones included */
 };
 
 /* ---- Shared helpers (adaptive.c) ---- */
@@ -274,12 +291,12 @@ static inline uint64_t ad_low_bytes(size_t n)
 }
 
 /* The hot trie's slot (of 2^bits) for a static segment, from its key: its
- * first min(length, 8) bytes as a little-endian word, zero above. One
- * multiply, the high bits kept; segments sharing their first 8 bytes
- * share a key and are told apart by the label compare. */
-static inline uint32_t ad_hot_slot(uint64_t key, unsigned bits)
+ * first min(length, 8) bytes as a little-endian word (lo), and in a node
+ * keyed wide the next up to 8 (hi; else 0), zero above. Segments sharing
+ * their key are told apart by the label compare. */
+static inline uint32_t ad_hot_slot(uint64_t lo, uint64_t hi, unsigned bits)
 {
-    return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+    return (uint32_t)(((lo ^ (hi * 0xC2B2AE3D27D4EB4Full)) * 0x9E3779B97F4A7C15ull) >> (64 - bits));
 }
 
 /* log2 of the hash index size for a group of nstatic static children (at
@@ -362,6 +379,7 @@ int ad_hot_build_all(rtm__impl *impl);
 
 /* Free the published index now (writers, destroy: lookups quiesced). */
 void ad_hot_drop(rtm__impl *impl);
+void ad_hot_forget(rtm__impl *impl);
 
 /* ---- Sketch (sketch.c) ---- */
 

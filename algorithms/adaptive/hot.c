@@ -52,27 +52,40 @@
  *
  * Every sampled lookup that found a route writes the record's address into
  * a ring of AD_HOT_RING slots (relaxed stores; lossy under contention by
- * design). Each policy tick reads and clears the ring, counts the samples
- * of each route, walks the tree's eligible part (static and param nodes, at
- * most AD_HOT_SEGS deep; everything under a blocked param is skipped) and
- * takes the sampled routes by decreasing count (those sampled once only
- * while they are a minority of the routes sampled). If they are expected to
- * answer less than RTM__ADAPTIVE_HOT_COVER of the lookups (most traffic goes
- * to routes the hot trie cannot hold, or to a tail too long for the window
- * to have seen), the index is withdrawn: a miss costs its failed attempt on
- * top of the walk. The expectation leaves each sample out in turn: a sample
- * counts when its route would be held without it. A published index that
- * sampled lookups saw answer at least that share of them stays, whatever a
- * small window expects. With fewer than AD_HOT_MIN_SAMPLES samples in the
- * window the published index is kept as it is.
+ * design). Each policy tick reads and clears the ring and folds its samples
+ * into the routes' remembered wins: every remembered weight first loses
+ * 1/AD_HOT_DECAY, then each sample adds one unit (AD_HOT_UNIT), so the
+ * window is about the last AD_HOT_DECAY ticks, the recent ones weighing
+ * more. One tick's ring holds at most AD_HOT_RING samples, which on a
+ * large table under skewed traffic is a few samples of its hottest routes
+ * and one of each of a long tail; over eight ticks the hot part of that
+ * tail comes back and is told apart from the rest. The tick then walks the
+ * tree's eligible part (static and param nodes, at most AD_HOT_SEGS deep;
+ * everything under a blocked param is skipped) and takes the remembered
+ * routes by decreasing weight (those of at most one sample's weight only
+ * while they are a minority of the routes remembered). If they are
+ * expected to answer less than RTM__ADAPTIVE_HOT_COVER of the lookups
+ * (most traffic goes to routes the hot trie cannot hold, or to a tail too
+ * long for the window to have seen), the index is withdrawn: a miss costs
+ * its failed attempt on top of the walk. The expectation leaves one sample
+ * out in turn: a route's weight counts when it would be held with one
+ * sample less. A published index that sampled lookups saw answer at least
+ * that share of them stays, whatever a small window expects. With fewer
+ * than AD_HOT_MIN_SAMPLES samples in the ring the published index and the
+ * remembered wins are kept as they are. A writer that removes routes
+ * forgets the wins (a freed record's address can come back as a new
+ * route's).
  *
  * ---- Life ----
  *
  * The block is published with one release store (impl->hot) and retired
  * through the epoch limbo like a packed block. Writers (lookups quiesced)
  * free it directly, since a new route can add a threat or change a leaf;
- * the next tick rebuilds it. A tick's work is one walk of the eligible
- * tree, a sort of the ring and the compile: O(nodes + ring log ring). */
+ * the next tick rebuilds it. A tick's work is a sort of the ring, its merge
+ * into the remembered wins (at most AD_HOT_SEEN, the heaviest, are kept: a
+ * sort when there are more), one walk of the eligible tree (a binary
+ * search of the wins per leaf) and the compile: O(ring log ring + seen log
+ * seen + nodes log seen). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,8 +111,8 @@ typedef struct hot_cand {
 } hot_cand;
 
 typedef struct hot_walk {
-    const rtm__route **samples; /* sorted ring copy */
-    size_t nsamples;
+    const ad_hot_seen *seen; /* remembered wins, by address */
+    size_t nseen;
     /* the current root path */
     const char *lab[AD_HOT_SEGS]; /* static label of each position, NULL for a param */
     uint16_t len[AD_HOT_SEGS];
@@ -123,24 +136,20 @@ static int by_addr(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Samples of one record (binary search of the sorted ring copy). */
+/* The remembered wins of one record (binary search by address). */
 static uint64_t samples_of(const hot_walk *hw, const rtm__route *rt)
 {
-    size_t lo = 0, hi = hw->nsamples;
+    size_t lo = 0, hi = hw->nseen;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if ((uintptr_t)hw->samples[mid] < (uintptr_t)rt)
+        if ((uintptr_t)hw->seen[mid].rt < (uintptr_t)rt)
             lo = mid + 1;
         else
             hi = mid;
     }
-    uint64_t n = 0;
-    for (size_t i = lo; i < hw->nsamples && hw->samples[i] == rt; i++)
-        n++;
-    return n;
+    return lo < hw->nseen && hw->seen[lo].rt == rt ? hw->seen[lo].w : 0;
 }
 
-/* Room for n more bytes in the label buffer (it may move). */
 static bool reserve_bytes(hot_walk *hw, size_t n)
 {
     if (hw->nbytes + n > hw->bytes_cap) {
@@ -495,6 +504,42 @@ static uint32_t threats_of(const bnode *x)
     return n;
 }
 
+/* A static hot node's key: its first segment's first 8 bytes, or 16 when
+ * `wide`, as two little-endian words, zero above. */
+static void slot_key(const ad_hnode *t, bool wide, uint64_t key[2])
+{
+    key[0] = key[1] = 0;
+    for (unsigned j = 0; j < t->seg1_len && j < (wide ? 16u : 8u); j++)
+        key[j / 8] |= (uint64_t)(unsigned char)t->lab16[j] << (8 * (j % 8));
+}
+
+/* Fill a node's hash slots (2^bits, zeroed) with its n static children:
+ * each keyed by its first segment's first 8 bytes, or 16 when `wide`, as
+ * lookups read them (hot_probe). False, with the slots to be refilled
+ * wide, when more than AD_HOT_SHARED children share a key of 8 bytes: a
+ * lookup would compare them all (Azure's "Microsoft.Web", "Microsoft.Sql",
+ * ...: on the corpus under Zipf traffic, the index's failed attempt on a
+ * request it leaves to the tree took 1,422 instructions, 282 keyed wide).
+ * A few are cheaper than the second word a wide key reads on every probe
+ * (Stripe's "payment_intents", "payment_methods", ...: 52.7 -> 58.7 ns per
+ * lookup keyed wide). */
+static bool fill_slots(uint16_t *tab, const ad_hnode *kids, uint32_t n, unsigned bits, bool wide)
+{
+    uint32_t mask = (1u << bits) - 1;
+    for (uint32_t k = 0; k < n; k++) {
+        uint64_t key[2], other[2];
+        slot_key(&kids[k], wide, key);
+        uint32_t h = ad_hot_slot(key[0], key[1], bits), shared = 0;
+        for (; tab[h]; h = (h + 1) & mask) {
+            slot_key(&kids[tab[h] - 1], wide, other);
+            if (!wide && other[0] == key[0] && ++shared == AD_HOT_SHARED)
+                return false;
+        }
+        tab[h] = (uint16_t)(k + 1);
+    }
+    return true;
+}
+
 /* Compile the chosen candidates (sel[0, n)) into one block. */
 static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk *hw,
                        uint64_t expected, uint64_t total)
@@ -596,21 +641,15 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
         d->empty = emp[i];
         d->param = x->param != BN_NONE;
         if (nstat[i] > AD_HOT_SCAN_MAX) {
-            d->hbits = (uint8_t)index_bits(nstat[i]);
+            unsigned bits = index_bits(nstat[i]);
             d->firsts = (uint32_t)nh;
-            uint32_t mask = (1u << d->hbits) - 1;
-            for (uint32_t k = 0; k < nstat[i]; k++) {
-                const ad_hnode *t = &nodes[d->first + k];
-                /* the first segment's first 8 bytes, as lookups read them */
-                uint64_t key = 0;
-                for (unsigned j = 0; j < t->seg1_len && j < 8; j++)
-                    key |= (uint64_t)(unsigned char)t->lab16[j] << (8 * j);
-                uint32_t h = ad_hot_slot(key, d->hbits);
-                while (hidx[nh + h])
-                    h = (h + 1) & mask;
-                hidx[nh + h] = (uint16_t)(k + 1);
+            if (!fill_slots(hidx + nh, nodes + d->first, nstat[i], bits, false)) {
+                memset(hidx + nh, 0, ((size_t)1 << bits) * sizeof *hidx);
+                fill_slots(hidx + nh, nodes + d->first, nstat[i], bits, true);
+                bits |= AD_HOT_WIDE;
             }
-            nh += (size_t)1 << d->hbits;
+            d->hbits = (uint8_t)bits;
+            nh += (size_t)1 << (bits & ~AD_HOT_WIDE);
         }
         /* the first bytes of up to AD_HOT_SCAN_MAX statics; '/' where no
          * child is (a non-empty segment never starts with it) */
@@ -688,16 +727,16 @@ static bool observed_to_pay(const rtm__impl *impl)
            (double)hits >= RTM__ADAPTIVE_HOT_COVER * (double)tries;
 }
 
-/* Build the index from n sorted samples (every eligible route with
- * take_all) and publish it, or withdraw the published one when the routes
- * it could hold are expected to answer too little of the lookups and the
- * published one is not seen to answer enough. */
-static int rebuild(rtm__impl *impl, const rtm__route **samples, size_t n, bool take_all)
+/* Build the index from the remembered wins, `total` of them (every
+ * eligible route with take_all) and publish it, or withdraw the published
+ * one when the routes it could hold are expected to answer too little of
+ * the lookups and the published one is not seen to answer enough. */
+static int rebuild(rtm__impl *impl, uint64_t total, bool take_all)
 {
     hot_walk hw;
     memset(&hw, 0, sizeof hw);
-    hw.samples = samples;
-    hw.nsamples = n;
+    hw.seen = take_all ? NULL : impl->seen;
+    hw.nseen = take_all ? 0 : impl->nseen;
     hw.take_all = take_all;
     uintptr_t blk;
     const ad_kids *k = kids_relaxed(impl->root, &blk);
@@ -715,33 +754,33 @@ static int rebuild(rtm__impl *impl, const rtm__route **samples, size_t n, bool t
         rc = RTM_ENOMEM;
         goto out;
     }
-    /* The hottest routes, by sampled wins. Routes sampled once are held
-     * only while they are a minority of the routes sampled: then the
-     * window has seen most of the traffic's routes (a table in the
-     * window's reach); otherwise they are a random slice of a long tail,
-     * whose lines would crowd the cache for few hits (the corpus under
-     * Zipf traffic: 1,240 routes held with them, 333 without, 200 -> 188
-     * ns per lookup). The share of future lookups the held routes answer
-     * is estimated leaving each sample out in turn: a sample counts when
-     * its route would be held without it (the Good-Turing estimate). The
-     * window's own share, every held route's samples, was 0.93 on the
-     * corpus under uniform traffic, where the index answered 14% of the
-     * lookups and took them from 342 to 552 ns. */
+    /* The hottest routes, by remembered wins. Routes with at most one
+     * sample's weight are held only while they are a minority of the
+     * routes remembered: then the window has seen most of the traffic's
+     * routes (a table in the window's reach); otherwise they are a random
+     * slice of a long tail, whose lines would crowd the cache for few hits
+     * (the corpus under Zipf traffic: 1,240 routes held with them, 333
+     * without, 200 -> 188 ns per lookup). The share of future lookups the
+     * held routes answer is estimated leaving one sample out in turn: a
+     * route's wins count when it would be held without one of them (the
+     * Good-Turing estimate). The window's own share, every held route's
+     * wins, was 0.93 on the corpus under uniform traffic, where the index
+     * answered 14% of the lookups and took them from 342 to 552 ns. */
     size_t once = 0;
     for (size_t i = 0; i < hw.ncands; i++)
-        once += hw.cands[i].weight == 1;
-    uint64_t min_weight = take_all ? 0 : (2 * once < hw.ncands ? 1 : 2);
+        once += hw.cands[i].weight <= AD_HOT_UNIT;
+    uint64_t min_weight = take_all ? 0 : (2 * once < hw.ncands ? 1 : AD_HOT_UNIT + 1);
     size_t nsel = 0;
     uint64_t expected = 0;
     for (size_t i = 0; i < hw.ncands && nsel < AD_HOT_ROUTES; i++) {
         if (hw.cands[i].weight < min_weight)
             break; /* sorted by decreasing weight */
         sel[nsel++] = &hw.cands[i];
-        expected += hw.cands[i].weight > min_weight ? hw.cands[i].weight : 0;
+        expected += hw.cands[i].weight >= min_weight + AD_HOT_UNIT ? hw.cands[i].weight : 0;
     }
     ad_hot *hot = NULL;
-    if (nsel && (double)expected >= RTM__ADAPTIVE_HOT_COVER * (double)n) {
-        hot = compile(impl, sel, nsel, &hw, expected, n);
+    if (nsel && (double)expected >= RTM__ADAPTIVE_HOT_COVER * (double)total) {
+        hot = compile(impl, sel, nsel, &hw, expected, total);
         if (!hot) {
             rc = RTM_ENOMEM;
             goto out;
@@ -756,6 +795,73 @@ out:
     free(hw.cands);
     free(hw.bytes);
     return rc;
+}
+
+static int by_weight_desc(const void *a, const void *b)
+{
+    uint32_t x = ((const ad_hot_seen *)a)->w, y = ((const ad_hot_seen *)b)->w;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static int seen_by_addr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const ad_hot_seen *)a)->rt;
+    uintptr_t y = (uintptr_t)((const ad_hot_seen *)b)->rt;
+    return x < y ? -1 : x > y;
+}
+
+/* Fold n sorted samples into the remembered wins: each old weight loses
+ * 1/AD_HOT_DECAY, each sample adds AD_HOT_UNIT, weights below
+ * AD_HOT_UNIT / 8 are forgotten, and at most AD_HOT_SEEN, the heaviest,
+ * are kept. Returns the total weight, the forgotten wins' included (the
+ * share the held routes answer is of all traffic), 0 when out of memory. */
+static uint64_t remember(rtm__impl *impl, const rtm__route *const *s, size_t n)
+{
+    size_t cap = (size_t)impl->nseen + n;
+    ad_hot_seen *m = rtm__malloc(impl->a, cap * sizeof *m);
+    if (!m)
+        return 0;
+    const ad_hot_seen *old = impl->seen;
+    size_t i = 0, j = 0, k = 0;
+    while (i < impl->nseen || j < n) {
+        const rtm__route *rt =
+            j == n || (i < impl->nseen && (uintptr_t)old[i].rt <= (uintptr_t)s[j]) ? old[i].rt
+                                                                                   : s[j];
+        uint32_t w = 0;
+        if (i < impl->nseen && old[i].rt == rt) {
+            w = old[i].w - old[i].w / AD_HOT_DECAY;
+            i++;
+        }
+        for (; j < n && s[j] == rt; j++)
+            w += AD_HOT_UNIT;
+        if (w >= AD_HOT_UNIT / 8)
+            m[k++] = (ad_hot_seen){rt, w};
+    }
+    if (k > AD_HOT_SEEN) {
+        qsort(m, k, sizeof *m, by_weight_desc);
+        k = AD_HOT_SEEN;
+        qsort(m, k, sizeof *m, seen_by_addr);
+    }
+    if (impl->seen)
+        rtm__free(impl->a, impl->seen, impl->seen_cap * sizeof *impl->seen);
+    impl->seen = m;
+    impl->seen_cap = (uint32_t)cap;
+    impl->nseen = (uint32_t)k;
+    impl->seen_total = impl->seen_total - impl->seen_total / AD_HOT_DECAY + n * AD_HOT_UNIT;
+    return impl->seen_total;
+}
+
+/* Forget every remembered win and the ring's samples (a writer, lookups
+ * quiesced). */
+void ad_hot_forget(rtm__impl *impl)
+{
+    for (size_t i = 0; impl->ring && i < AD_HOT_RING; i++)
+        atomic_store_explicit(&impl->ring[i], NULL, memory_order_relaxed);
+    if (impl->seen)
+        rtm__free(impl->a, impl->seen, impl->seen_cap * sizeof *impl->seen);
+    impl->seen = NULL;
+    impl->nseen = impl->seen_cap = 0;
+    impl->seen_total = 0;
 }
 
 int ad_hot_tick(rtm__impl *impl)
@@ -776,7 +882,8 @@ int ad_hot_tick(rtm__impl *impl)
     int rc = 0;
     if (n >= AD_HOT_MIN_SAMPLES) {
         qsort(samples, n, sizeof *samples, by_addr);
-        rc = rebuild(impl, samples, n, false);
+        uint64_t total = remember(impl, samples, n);
+        rc = total ? rebuild(impl, total, false) : RTM_ENOMEM;
     } /* else too little traffic to judge: keep what is published */
     free(samples);
     return rc;
@@ -786,5 +893,5 @@ int ad_hot_build_all(rtm__impl *impl)
 {
     if (impl->flags & RTM_ADAPTIVE_NO_HOT)
         return 0;
-    return rebuild(impl, NULL, 0, true);
+    return rebuild(impl, 0, true);
 }

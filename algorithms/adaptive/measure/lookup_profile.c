@@ -93,6 +93,18 @@ static void build_hot(rtm_router *r, const wl_requests *q)
     fprintf(stderr, "hot index: %zu routes, %zu nodes, cover %.3f\n", h.routes, h.nodes, h.cover);
 }
 
+/* SPLIT=hit|miss: keep only the requests the published index answers, or
+ * only those it leaves to the tree. */
+static void split_stream(rtm_router *r, wl_requests *q, bool hits)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < q->n; i++)
+        if (rtm__adaptive_hot_answers(r->impl, q->v[i].method, q->v[i].path, q->v[i].len) == hits)
+            q->v[k++] = q->v[i];
+    fprintf(stderr, "split: %zu of %zu requests (%s)\n", k, q->n, hits ? "hit" : "miss");
+    q->n = k;
+}
+
 /* TICKS=n: the policy's own course over n periods of traffic. */
 static void run_ticks(rtm_router *r, const wl_requests *q, unsigned ticks)
 {
@@ -109,8 +121,12 @@ static void run_ticks(rtm_router *r, const wl_requests *q, unsigned ticks)
         packed += v[i].encoding == RTM__ADAPTIVE_PACKED;
         judged += v[i].samples >= RTM__ADAPTIVE_MIN_SAMPLES;
     }
-    fprintf(stderr, "after %u ticks: %zu of %zu subtrees packed, %zu judged in the last\n", ticks,
-            packed, n, judged);
+    rtm__adaptive_hot_info h;
+    rtm__adaptive_hot(r->impl, &h);
+    fprintf(stderr,
+            "after %u ticks: %zu of %zu subtrees packed, %zu judged in the last; "
+            "hot index: %zu routes, %zu nodes, cover %.3f\n",
+            ticks, packed, n, judged, h.routes, h.nodes, h.cover);
     free(v);
 }
 
@@ -225,6 +241,22 @@ int main(int argc, char **argv)
         relayout(r->impl, relay);
     if (getenv("NOSAMPLE") && a == RTM_ALGO_ADAPTIVE)
         stop_sampling(r);
+    const char *split = getenv("SPLIT");
+    if (split && a == RTM_ALGO_ADAPTIVE && !getenv("NOHOT")) {
+        split_stream(r, &q, strcmp(split, "hit") == 0);
+    } else if (split) { /* an adaptive router with an index decides */
+        rtm_router *c;
+        cfg.adaptive_flags &= ~(uint32_t)RTM_ADAPTIVE_NO_HOT;
+        if (rtm_create(&c, RTM_ALGO_ADAPTIVE, &cfg) != 0)
+            return 1;
+        wl_pool_build(&pool, c, nroutes, 0, &rejected);
+        if (getenv("TICKS"))
+            run_ticks(c, &q, (unsigned)strtoul(getenv("TICKS"), NULL, 10));
+        else
+            build_hot(c, &q);
+        split_stream(c, &q, strcmp(split, "hit") == 0);
+        rtm_free(c);
+    }
     if (getenv("STREAM")) {
         size_t m = strtoul(getenv("STREAM"), NULL, 10);
         if (m > 0 && m < q.n)
