@@ -182,7 +182,7 @@ _Static_assert(sizeof(ad_hnode) == 64, "a hot trie node is one cache line");
 
 #define AD_HOT_SCAN_MAX 8u    /* more static children than this: hash index */
 #define AD_HOT_WIDE     0x80u /* in hbits: keys of 16 bytes (children share 8) */
-#define AD_HOT_SHARED   8u    /* children sharing 8 bytes a node keys narrow */
+#define AD_HOT_SHARED   8u    /* more children sharing their first 8 bytes: wide */
 
 /* A threat: labels[off, off + len). */
 typedef struct ad_hlabel {
@@ -379,6 +379,9 @@ int ad_hot_build_all(rtm__impl *impl);
 
 /* Free the published index now (writers, destroy: lookups quiesced). */
 void ad_hot_drop(rtm__impl *impl);
+
+/* Forget the remembered wins and the ring's samples (writers that remove,
+ * destroy, tests; policy mutex held). */
 void ad_hot_forget(rtm__impl *impl);
 
 /* ---- Sketch (sketch.c) ---- */

@@ -137,7 +137,7 @@ static int by_addr(const void *a, const void *b)
 }
 
 /* The remembered wins of one record (binary search by address). */
-static uint64_t samples_of(const hot_walk *hw, const rtm__route *rt)
+static uint64_t wins_of(const hot_walk *hw, const rtm__route *rt)
 {
     size_t lo = 0, hi = hw->nseen;
     while (lo < hi) {
@@ -150,6 +150,7 @@ static uint64_t samples_of(const hot_walk *hw, const rtm__route *rt)
     return lo < hw->nseen && hw->seen[lo].rt == rt ? hw->seen[lo].w : 0;
 }
 
+/* Room for n more bytes in the label buffer (it may move). */
 static bool reserve_bytes(hot_walk *hw, size_t n)
 {
     if (hw->nbytes + n > hw->bytes_cap) {
@@ -183,7 +184,7 @@ static void consider(hot_walk *hw, const rtm__leaf *leaf, unsigned nseg)
 {
     uint64_t w = 0;
     for (unsigned k = 0; k < leaf->n; k++)
-        w += samples_of(hw, leaf->routes[k]);
+        w += wins_of(hw, leaf->routes[k]);
     if (hw->take_all && w < 1)
         w = 1;
     if (w < 1 || hw->oom)
