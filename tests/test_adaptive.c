@@ -868,6 +868,36 @@ static size_t ad_shape(char *out, size_t cap, const char *shape, const char *lab
     return n;
 }
 
+/* GET <shape with lab> for each shape, added to both routers with the ids
+ * after *id. */
+static void ad_add_shapes(rtm_router *r, rtm_router *tree, const char *const *shapes, size_t n,
+                          const char *lab, uint32_t *id)
+{
+    char buf[256];
+    for (size_t k = 0; k < n; k++) {
+        ad_shape(buf, sizeof buf, shapes[k], lab);
+        rt_add(r, "GET", buf, ++*id);
+        rt_add(tree, "GET", buf, *id);
+    }
+}
+
+/* lab = l (variant 0 and others), one byte short (1; "" for "a"), one
+ * byte long (2), or with its last byte changed (3); lab has room for
+ * strlen(l) + 2 bytes. */
+static void ad_label_variant(char *lab, const char *l, int variant)
+{
+    size_t n = strlen(l);
+    memcpy(lab, l, n + 1);
+    if (variant == 1) {
+        lab[n - 1] = '\0';
+    } else if (variant == 2) {
+        lab[n] = 'z';
+        lab[n + 1] = '\0';
+    } else if (variant == 3) {
+        lab[n - 1] = 'Z';
+    }
+}
+
 /* Static labels around the word sizes the index compares in (7, 8, 15, 16
  * bytes), as middle and last segments, beside params: a request with the
  * label is the index's answer; with the label one byte short, one byte
@@ -898,28 +928,15 @@ TEST(adaptive, hot_index_label_lengths)
     rt_add(tree, "GET", "/{p}", id);
     rt_add(r, "GET", "/s/{p}", ++id); /* beside all eight labels */
     rt_add(tree, "GET", "/s/{p}", id);
-    for (size_t i = 0; i < RT_COUNT(labels); i++) {
-        for (size_t k = 0; k < RT_COUNT(shapes); k++) {
-            ad_shape(buf, sizeof buf, shapes[k], labels[i]);
-            rt_add(r, "GET", buf, ++id);
-            rt_add(tree, "GET", buf, id);
-        }
-    }
+    for (size_t i = 0; i < RT_COUNT(labels); i++)
+        ad_add_shapes(r, tree, shapes, RT_COUNT(shapes), labels[i], &id);
     ASSERT_OK(rtm__adaptive_hot_build_all(r->impl));
     ASSERT_EQ_UINT(ad_hot_info(r).routes, id);
 
     for (size_t i = 0; i < RT_COUNT(labels); i++) {
         size_t n = strlen(labels[i]);
         for (int variant = 0; variant < 5; variant++) {
-            memcpy(lab, labels[i], n + 1);
-            if (variant == 1) {
-                lab[n - 1] = '\0'; /* one byte short ("" for "a") */
-            } else if (variant == 2) {
-                lab[n] = 'z'; /* one byte long */
-                lab[n + 1] = '\0';
-            } else if (variant == 3) {
-                lab[n - 1] = 'Z'; /* last byte changed */
-            }
+            ad_label_variant(lab, labels[i], variant); /* 4: as 0 */
             for (size_t k = 0; k < RT_COUNT(requests); k++) {
                 size_t len = ad_shape(buf, sizeof buf, requests[k], lab);
                 if (variant == 4) /* a NUL inside the (first) label */
@@ -979,30 +996,16 @@ TEST(adaptive, hot_index_wide_keys)
         rtm_router *r = ad_new(1, NULL);
         char buf[256], lab[64];
         uint32_t id = 0;
-        for (size_t i = 0; i < nshared + RT_COUNT(others); i++) {
-            const char *l = i < nshared ? shared[i] : others[i - nshared];
-            for (size_t k = 0; k < RT_COUNT(shapes); k++) {
-                ad_shape(buf, sizeof buf, shapes[k], l);
-                rt_add(r, "GET", buf, ++id);
-                rt_add(tree, "GET", buf, id);
-            }
-        }
+        for (size_t i = 0; i < nshared + RT_COUNT(others); i++)
+            ad_add_shapes(r, tree, shapes, RT_COUNT(shapes),
+                          i < nshared ? shared[i] : others[i - nshared], &id);
         ASSERT_OK(rtm__adaptive_hot_build_all(r->impl));
         ASSERT_EQ_UINT(ad_hot_info(r).routes, id);
         ASSERT_EQ_UINT(ad_hot_wide_nodes(r), nshared > AD_HOT_SHARED ? 1 : 0);
         for (size_t i = 0; i < RT_COUNT(shared) + RT_COUNT(others); i++) {
             const char *l = i < RT_COUNT(shared) ? shared[i] : others[i - RT_COUNT(shared)];
-            size_t n = strlen(l);
             for (int variant = 0; variant < 4; variant++) {
-                memcpy(lab, l, n + 1);
-                if (variant == 1) {
-                    lab[n - 1] = '\0'; /* one byte short */
-                } else if (variant == 2) {
-                    lab[n] = 'z'; /* one byte long */
-                    lab[n + 1] = '\0';
-                } else if (variant == 3) {
-                    lab[n - 1] = 'Z'; /* last byte changed */
-                }
+                ad_label_variant(lab, l, variant);
                 for (size_t k = 0; k < RT_COUNT(requests); k++) {
                     size_t len = ad_shape(buf, sizeof buf, requests[k], lab);
                     uint32_t hits = ad_hot_info(r).hits;
@@ -1021,6 +1024,15 @@ TEST(adaptive, hot_index_wide_keys)
     }
 }
 
+/* A window of 10 routes (/s0 .. /s9) 30 times each and 30 (/s100 ..
+ * /s129) once each, then a tick. */
+static void ad_window_of_two_tiers(rtm_router *r)
+{
+    ad_traffic_range(r, 0, 10, 30);
+    ad_traffic_range(r, 100, 130, 1);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+}
+
 /* The wins of past windows are remembered, each window's weighing 1/8 less
  * than the next one's (AD_HOT_DECAY): routes that come once per window are
  * held once they have come in two, and let go once their weight has
@@ -1031,23 +1043,19 @@ TEST(adaptive, hot_index_remembers_windows)
     rtm_router *r = ad_new_static_routes(400);
     /* Window 1: 10 routes 30 times and 30 once: the 30 are most of the 40
      * routes sampled, so only the 10 are held (as in one window alone). */
-    ad_traffic_range(r, 0, 10, 30);
-    ad_traffic_range(r, 100, 130, 1);
-    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ad_window_of_two_tiers(r);
     ASSERT_EQ_UINT(ad_hot_info(r).routes, 10);
 
     /* Window 2, the same: the 30 now weigh 7/8 + 1 samples, more than one
      * sample's, so all 40 are held, and every remembered win counts. */
-    ad_traffic_range(r, 0, 10, 30);
-    ad_traffic_range(r, 100, 130, 1);
-    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ad_window_of_two_tiers(r);
     rtm__adaptive_hot_info hi = ad_hot_info(r);
     ASSERT_EQ_UINT(hi.routes, 40);
     ASSERT_TRUE(hi.cover > 0.999);
 
-    /* Windows of the 10 alone: the 30 weigh 480 / 256 samples, then 420,
-     * 368, 322, 282: held for four windows; at 247 (the fifth) they are
-     * routes of one sample's weight, most of those remembered: let go. */
+    /* Windows of the 10 alone: the 30 weigh 480 (256 is one sample), then
+     * 420, 368, 322, 282: held for four windows; at 247 (the fifth) they
+     * are routes of one sample's weight, most of those remembered: let go. */
     for (int w = 0; w < 4; w++) {
         ad_traffic_range(r, 0, 10, 30);
         ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
@@ -1059,16 +1067,11 @@ TEST(adaptive, hot_index_remembers_windows)
 
     /* Two windows like the first two again hold the 40; a removal (of a
      * route never sampled) forgets, and the next such window holds 10. */
-    for (int w = 0; w < 2; w++) {
-        ad_traffic_range(r, 0, 10, 30);
-        ad_traffic_range(r, 100, 130, 1);
-        ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
-    }
+    ad_window_of_two_tiers(r);
+    ad_window_of_two_tiers(r);
     ASSERT_EQ_UINT(ad_hot_info(r).routes, 40);
     ASSERT_OK(rtm_remove(r, RTM_METHOD_BIT(RTM_GET), "/s399", 5, NULL));
-    ad_traffic_range(r, 0, 10, 30);
-    ad_traffic_range(r, 100, 130, 1);
-    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ad_window_of_two_tiers(r);
     ASSERT_EQ_UINT(ad_hot_info(r).routes, 10);
     ad_assert_invariants(r);
     rtm_free(r);
