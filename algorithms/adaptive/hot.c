@@ -853,8 +853,8 @@ static uint64_t remember(rtm__impl *impl, const rtm__route *const *s, size_t n)
     return impl->seen_total;
 }
 
-/* Forget every remembered win and the ring's samples (a writer, lookups
- * quiesced). */
+/* Forget every remembered win and the ring's samples (writers that
+ * remove, destroy, tests; policy mutex held). */
 void ad_hot_forget(rtm__impl *impl)
 {
     for (size_t i = 0; impl->ring && i < AD_HOT_RING; i++)
