@@ -28,6 +28,10 @@
  * subtree in preorder with each node's child array in the node's own
  * allocation. The copies do not go back through the router's allocator,
  * so the program exits right after printing the time.
+ * SPLIT=hit|miss times only the requests the hot index answers, or only
+ * those it leaves to the tree (decided by the adaptive router itself, or
+ * for the others and NOHOT=1 by an adaptive router built and warmed up
+ * the same way).
  * Not part of the library or the tests; built by hand (README
  * "Reproducing").
  *
@@ -130,6 +134,16 @@ static void run_ticks(rtm_router *r, const wl_requests *q, unsigned ticks)
     free(v);
 }
 
+/* The policy's course for an adaptive router: TICKS=n rounds, or one
+ * tick after the ring has filled. */
+static void warm_up(rtm_router *r, const wl_requests *q)
+{
+    if (getenv("TICKS"))
+        run_ticks(r, q, (unsigned)strtoul(getenv("TICKS"), NULL, 10));
+    else
+        build_hot(r, q);
+}
+
 static ad_tnode *colocated_copy(const ad_tnode *src, ad_tnode *parent);
 
 /* Fill k (zeroed, sized for sk) with preorder copies of sk's children,
@@ -230,10 +244,8 @@ int main(int argc, char **argv)
     fprintf(stderr, "table: %zu routes (%zu rejected)\n", nroutes - rejected, rejected);
     if (wl_requests_generate(&q, &pool, nroutes, 4096, zipf, 1) != 0)
         return 1;
-    if (a == RTM_ALGO_ADAPTIVE && getenv("TICKS"))
-        run_ticks(r, &q, (unsigned)strtoul(getenv("TICKS"), NULL, 10));
-    else if (a == RTM_ALGO_ADAPTIVE)
-        build_hot(r, &q);
+    if (a == RTM_ALGO_ADAPTIVE)
+        warm_up(r, &q);
     if (pack && a == RTM_ALGO_ADAPTIVE)
         pack_hot(r, &q);
     const char *relay = getenv("RELAYOUT");
@@ -250,10 +262,7 @@ int main(int argc, char **argv)
         if (rtm_create(&c, RTM_ALGO_ADAPTIVE, &cfg) != 0)
             return 1;
         wl_pool_build(&pool, c, nroutes, 0, &rejected);
-        if (getenv("TICKS"))
-            run_ticks(c, &q, (unsigned)strtoul(getenv("TICKS"), NULL, 10));
-        else
-            build_hot(c, &q);
+        warm_up(c, &q);
         split_stream(c, &q, strcmp(split, "hit") == 0);
         rtm_free(c);
     }
