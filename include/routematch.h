@@ -195,6 +195,9 @@ typedef struct rtm_config {
 #define RTM_ADAPTIVE_NO_THREAD 1u
 /** Adaptive: never build the hot-route index (the tree encodings only). */
 #define RTM_ADAPTIVE_NO_HOT 2u
+/** Adaptive: hold only sampled routes in the hot-route index, never every
+ * eligible route of the table (less memory under broad traffic). */
+#define RTM_ADAPTIVE_NO_FULL_INDEX 4u
 
 /* ---- Router ---- */
 

@@ -758,10 +758,12 @@ static void ad_traffic_range(const rtm_router *r, unsigned from, unsigned to, si
     }
 }
 
-/* An adaptive router sampling every lookup, with GET /s<i> for i < n. */
+/* An adaptive router sampling every lookup, with GET /s<i> for i < n,
+ * whose index holds sampled routes only (RTM_ADAPTIVE_NO_FULL_INDEX: the
+ * tests of the choice among them). */
 static rtm_router *ad_new_static_routes(unsigned n)
 {
-    rtm_router *r = ad_new(1, NULL);
+    rtm_router *r = ad_new_flags(1, RTM_ADAPTIVE_NO_FULL_INDEX);
     char pat[32];
     for (unsigned i = 0; i < n; i++) {
         snprintf(pat, sizeof pat, "/s%u", i);
@@ -1075,6 +1077,110 @@ TEST(adaptive, hot_index_remembers_windows)
     ASSERT_EQ_UINT(ad_hot_info(r).routes, 10);
     ad_assert_invariants(r);
     rtm_free(r);
+}
+
+/* <prefix>g<i / 128>/s<i><suffix> into buf: many routes in groups of
+ * 128 (one node with tens of thousands of children is slow to build). */
+static size_t ad_grouped_path(char *buf, size_t cap, const char *prefix, unsigned i,
+                              const char *suffix)
+{
+    return (size_t)snprintf(buf, cap, "%sg%u/s%u%s", prefix, i / 128, i, suffix);
+}
+
+/* GET <prefix>g<i / 128>/s<i><suffix> for i < n, with route id i. */
+static void ad_add_grouped_routes(rtm_router *r, const char *prefix, const char *suffix, unsigned n)
+{
+    char pat[64];
+    for (unsigned i = 0; i < n; i++) {
+        ad_grouped_path(pat, sizeof pat, prefix, i, suffix);
+        rt_add(r, "GET", pat, i);
+    }
+}
+
+/* n lookups of GET <prefix>g<i / 128>/s<i><suffix>, i drawn uniformly
+ * below `routes` (a fixed generator: the same draws every run). */
+static void ad_uniform_traffic(const rtm_router *r, const char *prefix, const char *suffix,
+                               unsigned routes, size_t n, uint64_t *rng)
+{
+    char path[64];
+    rtm_result res;
+    for (size_t k = 0; k < n; k++) {
+        *rng = *rng * 6364136223846793005u + 1442695040888963407u;
+        unsigned i = (unsigned)(*rng >> 33) % routes;
+        rtm_match(r, RTM_GET, path, ad_grouped_path(path, sizeof path, prefix, i, suffix), &res);
+    }
+}
+
+/* Uniform traffic over a table of 20,000 routes, all of them eligible:
+ * the sampled routes could answer few lookups, so the index holds every
+ * eligible route (a full index) from the first window on, and is built
+ * again only after AD_HOT_FULL_AGE windows; it answers what the tree
+ * does. With RTM_ADAPTIVE_NO_FULL_INDEX the same traffic builds nothing. */
+TEST(adaptive, hot_index_full_for_broad_traffic)
+{
+    _Static_assert(20000 > AD_HOT_ROUTES && 20000 <= AD_HOT_FULL_ROUTES, "table size");
+    rtm_router *r = ad_new(1, NULL), *sampled = ad_new_flags(1, RTM_ADAPTIVE_NO_FULL_INDEX);
+    rtm_router *tree = ad_new_flags(1, RTM_ADAPTIVE_NO_HOT);
+    ad_add_grouped_routes(r, "/x/", "", 20000);
+    ad_add_grouped_routes(sampled, "/x/", "", 20000);
+    ad_add_grouped_routes(tree, "/x/", "", 20000);
+    uint64_t rng = 1, rng2 = 1;
+    for (unsigned window = 1; window <= AD_HOT_FULL_AGE + 1; window++) {
+        ad_uniform_traffic(r, "/x/", "", 20000, AD_HOT_RING, &rng);
+        ad_uniform_traffic(sampled, "/x/", "", 20000, AD_HOT_RING, &rng2);
+        ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+        ASSERT_TRUE(ad_step_all(sampled, 1.0, 0.0, false, 0) >= 0);
+        rtm__adaptive_hot_info hi = ad_hot_info(r);
+        ASSERT_TRUE(hi.full);
+        ASSERT_EQ_UINT(hi.routes, 20000);
+        ASSERT_EQ_UINT(hi.builds, window <= AD_HOT_FULL_AGE ? 1 : 2);
+        ASSERT_EQ_UINT(ad_hot_info(sampled).routes, 0);
+    }
+    /* every route, and near misses, as the tree answers; the index
+     * answers the routes */
+    char path[64];
+    rtm_result res;
+    for (unsigned i = 0; i < 20000; i += 7) {
+        uint32_t hits = ad_hot_info(r).hits;
+        size_t n = ad_grouped_path(path, sizeof path, "/x/", i, "");
+        ad_assert_hot_same(r, tree, "GET", path);
+        rtm_match(r, RTM_GET, path, n, &res); /* sampled: the index is tried too */
+        ASSERT_EQ_UINT(ad_hot_info(r).hits, hits + 1);
+        ad_grouped_path(path, sizeof path, "/x/", i, "/");
+        ad_assert_hot_same(r, tree, "GET", path);
+        ad_grouped_path(path, sizeof path, "/x/", i, "x");
+        ad_assert_hot_same(r, tree, "GET", path);
+    }
+    ad_assert_invariants(r);
+    rtm_free(r);
+    rtm_free(sampled);
+    rtm_free(tree);
+}
+
+/* The index holds every eligible route only when they take at least
+ * RTM__ADAPTIVE_HOT_FULL of the sampled wins: uniform traffic over 4,000
+ * eligible routes and 16,000 behind a catch-all (which the index cannot
+ * hold) builds nothing; nor does it when the eligible routes are more than
+ * AD_HOT_FULL_ROUTES. */
+TEST(adaptive, hot_index_full_only_when_it_answers)
+{
+    rtm_router *r = ad_new(1, NULL);
+    ad_add_grouped_routes(r, "/x/", "", 4000);
+    ad_add_grouped_routes(r, "/y/", "/{*rest}", 16000);
+    rtm_router *big = ad_new(1, NULL);
+    ad_add_grouped_routes(big, "/x/", "", AD_HOT_FULL_ROUTES + 1);
+    uint64_t rng = 1, rng2 = 1;
+    for (unsigned window = 0; window < 4; window++) {
+        ad_uniform_traffic(r, "/x/", "", 4000, AD_HOT_RING / 5, &rng);
+        ad_uniform_traffic(r, "/y/", "/a/b", 16000, AD_HOT_RING * 4 / 5, &rng);
+        ad_uniform_traffic(big, "/x/", "", AD_HOT_FULL_ROUTES + 1, AD_HOT_RING, &rng2);
+        ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+        ASSERT_TRUE(ad_step_all(big, 1.0, 0.0, false, 0) >= 0);
+        ASSERT_EQ_UINT(ad_hot_info(r).routes, 0);
+        ASSERT_EQ_UINT(ad_hot_info(big).routes, 0);
+    }
+    rtm_free(r);
+    rtm_free(big);
 }
 
 /* With the default one-in-K sampling most facade lookups answer from the

@@ -1536,6 +1536,7 @@ void rtm__adaptive_hot(const rtm__impl *cimpl, rtm__adaptive_hot_info *out)
     out->routes = hot ? hot->nroutes : 0;
     out->nodes = hot ? hot->nnodes : 0;
     out->cover = hot ? hot->cover_pm / 1000.0 : 0.0;
+    out->full = hot && hot->full;
     out->builds = impl->hot_builds;
     out->tries = atomic_load_explicit(&impl->hot_tries, memory_order_relaxed);
     out->hits = atomic_load_explicit(&impl->hot_hits, memory_order_relaxed);

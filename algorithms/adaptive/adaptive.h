@@ -50,6 +50,7 @@ size_t rtm__adaptive_last_visits(void);
 #define RTM__ADAPTIVE_MIN_SAMPLES  16u    /* sampled lookups a subtree needs to be judged */
 #define RTM__ADAPTIVE_REPACK_TICKS 16u    /* a packed subtree is re-packed at most this often */
 #define RTM__ADAPTIVE_HOT_COVER    0.40   /* hot index kept when expected to answer this share */
+#define RTM__ADAPTIVE_HOT_FULL     0.85   /* full index: when eligible routes take this share */
 
 /* Injected metrics for one deterministic policy tick. Subtree i is the i-th
  * of rtm__adaptive_subtrees(); subtrees at or past `count` get no decision.
@@ -105,6 +106,7 @@ typedef struct rtm__adaptive_hot_info {
     size_t nodes;    /* hot trie nodes, root included */
     double cover;    /* estimated share of lookups it answers, when built (hot.c) */
     uint64_t builds; /* indexes published so far */
+    bool full;       /* the index holds every eligible route, sampled or not */
     uint32_t tries;  /* sampled lookups that also tried the index (halved per tick) */
     uint32_t hits;   /* ... and that it answered, always as the tree did */
 } rtm__adaptive_hot_info;

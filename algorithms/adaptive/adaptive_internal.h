@@ -137,6 +137,8 @@ typedef struct ad_block {
 #define AD_HOT_SEEN        16384u /* routes whose sampled wins are remembered across ticks */
 #define AD_HOT_UNIT        256u   /* one sample's weight in the remembered wins */
 #define AD_HOT_DECAY       8u     /* each tick a remembered weight loses 1/AD_HOT_DECAY */
+#define AD_HOT_FULL_ROUTES 32768u /* a full index: every eligible route, up to this many */
+#define AD_HOT_FULL_AGE    8u     /* ticks a full index stays before it is rebuilt */
 
 /* A route's sampled wins, in AD_HOT_UNIT per sample, decayed each tick
  * (hot.c). The address is only a key, never dereferenced; a writer that
@@ -205,6 +207,7 @@ typedef struct ad_hot {
     uint32_t nroutes;              /* routes indexed */
     uint32_t nnodes;               /* hot trie nodes, root included */
     uint32_t cover_pm;             /* estimated share answered, per mille */
+    bool full;                     /* every eligible route of the table (hot.c) */
 } ad_hot;
 
 /* ---- The instance ---- */
@@ -233,6 +236,7 @@ struct rtm__impl {
     _Atomic uint32_t hot_tries;        /* sampled lookups that also tried the index */
     _Atomic uint32_t hot_hits;         /* ... and that it answered */
     uint64_t hot_builds;               /* indexes published */
+    uint32_t hot_age;                  /* ticks since the published index was built */
     ad_hot_seen *seen;                 /* remembered wins, by address (policy) */
     uint32_t nseen, seen_cap;
     uint64_t seen_total; /* all wins' weight, forgotten ones included */
@@ -373,7 +377,7 @@ int ad_tick_locked(rtm__impl *impl, const rtm__adaptive_metrics *injected);
 int ad_hot_tick(rtm__impl *impl);
 
 /* Build and publish an index of every eligible route, sampled or not (up
- * to AD_HOT_ROUTES): what tests use to meet the index on every request.
+ * to AD_HOT_FULL_ROUTES): what tests use to meet the index on every request.
  * Mutex held. */
 int ad_hot_build_all(rtm__impl *impl);
 

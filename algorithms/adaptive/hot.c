@@ -9,9 +9,10 @@
  * The tree must answer for every route, so at each segment it looks for a
  * static child among all of them, and backtracks when a branch fails. The
  * routes that traffic actually reaches are usually a small part of the
- * table. The hot trie holds only those (every eligible route hit in the
- * last window, up to AD_HOT_ROUTES, hottest first), and is walked
- * greedily, never backtracking:
+ * table. The hot trie holds only those (the eligible routes hit in the
+ * last windows, up to AD_HOT_ROUTES, hottest first; or, under traffic too
+ * broad for that, every eligible route), and is walked greedily, never
+ * backtracking:
  *
  *     (root) --"repos"-- {} -- {} --+--"pulls"--- {} [leaf]
  *                                   +--"issues"-- {} [leaf]
@@ -63,14 +64,22 @@
  * tree's eligible part (static and param nodes, at most AD_HOT_SEGS deep;
  * everything under a blocked param is skipped) and takes the remembered
  * routes by decreasing weight (those of at most one sample's weight only
- * while they are a minority of the routes remembered). If they are
- * expected to answer less than RTM__ADAPTIVE_HOT_COVER of the lookups
- * (most traffic goes to routes the hot trie cannot hold, or to a tail too
- * long for the window to have seen), the index is withdrawn: a miss costs
- * its failed attempt on top of the walk. The expectation leaves one sample
- * out in turn: a route's weight counts when it would be held with one
- * sample less. A published index that sampled lookups saw answer at least
- * that share of them stays, whatever a small window expects. With fewer
+ * while they are a minority of the routes remembered). The share of the
+ * lookups they would answer is estimated leaving one sample out in turn:
+ * a route's weight counts when it would be held with one sample less (at
+ * least the least weight held, and more than the heaviest route the cap
+ * leaves out). When that share is below RTM__ADAPTIVE_HOT_FULL but the
+ * eligible routes took at least that share of the remembered wins and
+ * there are at most AD_HOT_FULL_ROUTES of them (broad traffic over a
+ * table the index can hold whole), the index holds every eligible route,
+ * the remembered ones first among their siblings: a *full* index, built
+ * again only every AD_HOT_FULL_AGE ticks. Otherwise, if the sampled
+ * routes are expected to answer less than RTM__ADAPTIVE_HOT_COVER of the
+ * lookups (most traffic goes to routes the hot trie cannot hold, or to a
+ * tail too long for the window to have seen), the index is withdrawn: a
+ * miss costs its failed attempt on top of the walk. A published index
+ * that sampled lookups saw answer at least that share of them stays,
+ * whatever a small window expects. With fewer
  * than AD_HOT_MIN_SAMPLES samples in the ring the published index and the
  * remembered wins are kept as they are. A writer that removes routes
  * forgets the wins (a freed record's address can come back as a new
@@ -85,7 +94,9 @@
  * into the remembered wins (at most AD_HOT_SEEN, the heaviest, are kept: a
  * sort when there are more), one walk of the eligible tree (a binary
  * search of the wins per leaf) and the compile: O(ring log ring + seen log
- * seen + nodes log seen). */
+ * seen + nodes log seen); a full index takes a second walk. The longest
+ * tick on the corpus (42,607 routes, 28,090 of them eligible) took 31 ms
+ * with a full index built, 25 ms with the sampled routes'. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,7 +136,8 @@ typedef struct hot_walk {
     size_t ncands, cap;
     char *bytes;
     size_t nbytes, bytes_cap;
-    bool take_all; /* every eligible route, sampled or not (tests) */
+    size_t neligible; /* eligible leaves walked, sampled or not */
+    bool take_all;    /* every eligible route, sampled or not */
     bool oom;
 } hot_walk;
 
@@ -183,6 +195,7 @@ static uint32_t keep_bytes(hot_walk *hw, const char *p, size_t n)
 static void consider(hot_walk *hw, const rtm__leaf *leaf, unsigned nseg)
 {
     uint64_t w = 0;
+    hw->neligible++;
     for (unsigned k = 0; k < leaf->n; k++)
         w += wins_of(hw, leaf->routes[k]);
     if (hw->take_all && w < 1)
@@ -353,12 +366,22 @@ static void walk_trie(hot_walk *hw, const ad_kids *kids, unsigned pos)
 
 /* ---- Choosing and compiling ---- */
 
+/* Candidates by decreasing weight, shorter first, then in walk order. */
 static int by_weight(const void *a, const void *b)
 {
-    const hot_cand *x = a, *y = b;
+    const hot_cand *x = *(hot_cand *const *)a, *y = *(hot_cand *const *)b;
     if (x->weight != y->weight)
         return x->weight > y->weight ? -1 : 1;
-    return x->nseg < y->nseg ? -1 : x->nseg > y->nseg;
+    if (x->nseg != y->nseg)
+        return x->nseg < y->nseg ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* Candidates in the order the tree walk found them (their addresses). */
+static int by_walk_order(const void *a, const void *b)
+{
+    const hot_cand *x = *(hot_cand *const *)a, *y = *(hot_cand *const *)b;
+    return x < y ? -1 : x > y;
 }
 
 /* ---- Compiling the chosen routes into the hot trie ---- */
@@ -389,7 +412,14 @@ static uint32_t bnode_new(bnode *bn, uint32_t *n)
     return (*n)++;
 }
 
-/* Add candidate c (its checks are its static segments in position order). */
+/* Add candidate c (its checks are its static segments in position order).
+ * Candidates come in the tree walk's order, depth first, so those sharing
+ * a prefix come one after another and a static child c needs, if it
+ * exists, is the one made last: the head of its parent's list. (Were it
+ * not, a second child with the same label would be made; a lookup takes
+ * the first and gives up where the route is under the second, so answers
+ * stay right.) Without this, the root's list was scanned for every new
+ * child: 0.5 s for the 65,536 routes of a 100,000-route table. */
 static void bnode_insert(bnode *bn, uint32_t *n, const hot_cand *c, uint32_t ci, const char *bytes)
 {
     uint32_t x = 0, k = 0;
@@ -404,11 +434,9 @@ static void bnode_insert(bnode *bn, uint32_t *n, const hot_cand *c, uint32_t ci,
             }
         } else {
             const hot_seg *ck = &c->seg[k++];
-            for (y = bn[x].kids; y != BN_NONE; y = bn[y].next)
-                if (bn[y].len == ck->len &&
-                    (!ck->len || memcmp(bytes + bn[y].label, bytes + ck->off, ck->len) == 0))
-                    break;
-            if (y == BN_NONE) {
+            y = bn[x].kids;
+            if (y == BN_NONE || bn[y].len != ck->len ||
+                (ck->len && memcmp(bytes + bn[y].label, bytes + ck->off, ck->len) != 0)) {
                 y = bnode_new(bn, n);
                 bn[y].label = ck->off;
                 bn[y].len = bn[y].seg1 = ck->len;
@@ -542,11 +570,15 @@ static bool fill_slots(uint16_t *tab, const ad_hnode *kids, uint32_t n, unsigned
     return true;
 }
 
-/* Compile the chosen candidates (sel[0, n)) into one block. */
-static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk *hw,
-                       uint64_t expected, uint64_t total)
+/* Compile the chosen candidates (sel[0, n), put in walk order) into one
+ * block; `full` when they are every eligible route. */
+static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, uint64_t expected,
+                       uint64_t total, bool full)
 {
-    size_t cap = n * AD_HOT_SEGS + 1;
+    qsort(sel, n, sizeof *sel, by_walk_order);
+    size_t cap = 1;
+    for (size_t i = 0; i < n; i++)
+        cap += sel[i]->nseg;
     bnode *bn = malloc(cap * sizeof *bn);
     uint32_t *order = malloc(cap * sizeof *order);
     uint32_t *nstat = malloc(cap * sizeof *nstat);
@@ -603,6 +635,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand *const *sel, size_t n, hot_walk
     hot->nroutes = (uint32_t)n;
     hot->nnodes = nb;
     hot->cover_pm = total ? (uint32_t)(expected * 1000 / total) : 0;
+    hot->full = full;
     hot->nodes = nodes;
     hot->hidx = hidx;
     hot->threat = threat;
@@ -700,6 +733,7 @@ static void publish(rtm__impl *impl, ad_hot *hot)
     atomic_store_explicit(&impl->hot, hot, memory_order_release);
     if (hot)
         impl->hot_builds++;
+    impl->hot_age = 0;
     if (old) {
         ad_hot *o = (ad_hot *)(uintptr_t)old;
         rtm__epoch_retire(&impl->limbo, &o->retire, rtm__epoch_unlinked(), retired_hot_free);
@@ -729,73 +763,152 @@ static bool observed_to_pay(const rtm__impl *impl)
            (double)hits >= RTM__ADAPTIVE_HOT_COVER * (double)tries;
 }
 
-/* Build the index from the remembered wins, `total` of them (every
- * eligible route with take_all) and publish it, or withdraw the published
- * one when the routes it could hold are expected to answer too little of
- * the lookups and the published one is not seen to answer enough. */
-static int rebuild(rtm__impl *impl, uint64_t total, bool take_all)
+/* Walk the tree into hw: the eligible routes with remembered wins, or all
+ * of them with `all` (those without wins weigh 1; with no memory, as for
+ * tests, every route does). */
+static void walk_eligible(rtm__impl *impl, hot_walk *hw, bool all, bool memory)
+{
+    memset(hw, 0, sizeof *hw);
+    hw->seen = memory ? impl->seen : NULL;
+    hw->nseen = memory ? impl->nseen : 0;
+    hw->take_all = all;
+    uintptr_t blk;
+    walk_trie(hw, kids_relaxed(impl->root, &blk), 0);
+}
+
+static void walk_free(hot_walk *hw)
+{
+    free(hw->cands);
+    free(hw->bytes);
+}
+
+/* The sampled routes worth holding, into sel (room for AD_HOT_ROUTES), by
+ * decreasing weight; *expected gets the weight of those that count in the
+ * estimate. Returns how many.
+ *
+ * Routes with at most one sample's weight are held only while they are a
+ * minority of the routes remembered: then the window has seen most of the
+ * traffic's routes (a table in the window's reach); otherwise they are a
+ * random slice of a long tail, whose lines would crowd the cache for few
+ * hits (the corpus under Zipf traffic: 1,240 routes held with them, 333
+ * without, 200 -> 188 ns per lookup). The share of future lookups the held
+ * routes answer is estimated leaving one sample out in turn: a route's
+ * wins count when it would be held without one of them (the Good-Turing
+ * estimate). The window's own share, every held route's wins, was 0.93 on
+ * the corpus under uniform traffic, where the index answered 14% of the
+ * lookups and took them from 342 to 552 ns. */
+static size_t choose_sampled(hot_walk *hw, hot_cand **sel, uint64_t *expected)
+{
+    hot_cand **by = malloc((hw->ncands + 1) * sizeof *by);
+    if (!by)
+        return SIZE_MAX;
+    size_t once = 0;
+    for (size_t i = 0; i < hw->ncands; i++) {
+        by[i] = &hw->cands[i];
+        once += hw->cands[i].weight <= AD_HOT_UNIT;
+    }
+    qsort(by, hw->ncands, sizeof *by, by_weight);
+    uint64_t min_weight = 2 * once < hw->ncands ? 1 : AD_HOT_UNIT + 1;
+    size_t nsel = 0;
+    for (size_t i = 0; i < hw->ncands && nsel < AD_HOT_ROUTES; i++) {
+        if (by[i]->weight < min_weight)
+            break; /* sorted by decreasing weight */
+        sel[nsel++] = by[i];
+    }
+    /* held with one sample less: still at least min_weight, and heavier
+     * than the heaviest route the cap leaves out */
+    uint64_t bar = min_weight;
+    if (nsel < hw->ncands && by[nsel]->weight >= min_weight)
+        bar = by[nsel]->weight + 1;
+    *expected = 0;
+    for (size_t i = 0; i < nsel; i++)
+        *expected += sel[i]->weight >= bar + AD_HOT_UNIT ? sel[i]->weight : 0;
+    free(by);
+    return nsel;
+}
+
+/* Hold every eligible route instead? When the sampled ones are expected
+ * to answer less than RTM__ADAPTIVE_HOT_FULL of the lookups, the eligible
+ * routes took at least that share of the remembered wins, and there are at
+ * most AD_HOT_FULL_ROUTES of them. Broad traffic over a large table is
+ * the case: a hit of the index costs no more than the tree's walk even
+ * when its lines are cold, but a miss costs its attempt on top of the
+ * walk, so an index of the sampled routes loses unless nearly every
+ * lookup hits it (the corpus under uniform traffic after 20 ticks: 13,165
+ * remembered routes held, half the lookups answered, 420 ns per lookup
+ * against 300 for the tree alone; every eligible route: 93% answered,
+ * 250-260 ns). *eligible and *remembered get the wins of the eligible
+ * routes and of all the remembered ones. */
+static bool full_wanted(const rtm__impl *impl, const hot_walk *hw, uint64_t expected,
+                        uint64_t total, uint64_t *eligible, uint64_t *remembered)
+{
+    *eligible = *remembered = 0;
+    if ((impl->flags & RTM_ADAPTIVE_NO_FULL_INDEX) || hw->neligible > AD_HOT_FULL_ROUTES ||
+        (double)expected >= RTM__ADAPTIVE_HOT_FULL * (double)total)
+        return false;
+    for (size_t i = 0; i < hw->ncands; i++)
+        *eligible += hw->cands[i].weight;
+    for (size_t i = 0; i < impl->nseen; i++)
+        *remembered += impl->seen[i].w;
+    return *remembered && (double)*eligible >= RTM__ADAPTIVE_HOT_FULL * (double)*remembered;
+}
+
+/* Compile hw's candidates, all of them (up to AD_HOT_FULL_ROUTES, the
+ * heaviest), into a full index. NULL when out of memory. */
+static ad_hot *compile_full(rtm__impl *impl, hot_walk *hw, uint64_t eligible, uint64_t remembered)
+{
+    hot_cand **sel = malloc((hw->ncands + 1) * sizeof *sel);
+    if (!sel)
+        return NULL;
+    for (size_t i = 0; i < hw->ncands; i++)
+        sel[i] = &hw->cands[i];
+    size_t n = hw->ncands;
+    if (n > AD_HOT_FULL_ROUTES) {
+        qsort(sel, n, sizeof *sel, by_weight);
+        n = AD_HOT_FULL_ROUTES;
+    }
+    ad_hot *hot = compile(impl, sel, n, hw, eligible, remembered, true);
+    free(sel);
+    return hot;
+}
+
+/* Build the index from the remembered wins, `total` of them, and publish
+ * it: the sampled routes worth holding, or every eligible route (kept
+ * AD_HOT_FULL_AGE ticks before it is built again with the newer wins'
+ * order). Or withdraw the published one when neither is expected to answer
+ * enough of the lookups and the published one is not seen to. */
+static int rebuild(rtm__impl *impl, uint64_t total)
 {
     hot_walk hw;
-    memset(&hw, 0, sizeof hw);
-    hw.seen = take_all ? NULL : impl->seen;
-    hw.nseen = take_all ? 0 : impl->nseen;
-    hw.take_all = take_all;
-    uintptr_t blk;
-    const ad_kids *k = kids_relaxed(impl->root, &blk);
-    walk_trie(&hw, k, 0);
-    int rc = 0;
-    hot_cand **sel = NULL;
-    if (hw.oom) {
-        rc = RTM_ENOMEM;
-        goto out;
-    }
-    if (hw.ncands)
-        qsort(hw.cands, hw.ncands, sizeof *hw.cands, by_weight);
-    sel = malloc((AD_HOT_ROUTES + 1) * sizeof *sel);
-    if (!sel) {
-        rc = RTM_ENOMEM;
-        goto out;
-    }
-    /* The hottest routes, by remembered wins. Routes with at most one
-     * sample's weight are held only while they are a minority of the
-     * routes remembered: then the window has seen most of the traffic's
-     * routes (a table in the window's reach); otherwise they are a random
-     * slice of a long tail, whose lines would crowd the cache for few hits
-     * (the corpus under Zipf traffic: 1,240 routes held with them, 333
-     * without, 200 -> 188 ns per lookup). The share of future lookups the
-     * held routes answer is estimated leaving one sample out in turn: a
-     * route's wins count when it would be held without one of them (the
-     * Good-Turing estimate). The window's own share, every held route's
-     * wins, was 0.93 on the corpus under uniform traffic, where the index
-     * answered 14% of the lookups and took them from 342 to 552 ns. */
-    size_t once = 0;
-    for (size_t i = 0; i < hw.ncands; i++)
-        once += hw.cands[i].weight <= AD_HOT_UNIT;
-    uint64_t min_weight = take_all ? 0 : (2 * once < hw.ncands ? 1 : AD_HOT_UNIT + 1);
-    size_t nsel = 0;
-    uint64_t expected = 0;
-    for (size_t i = 0; i < hw.ncands && nsel < AD_HOT_ROUTES; i++) {
-        if (hw.cands[i].weight < min_weight)
-            break; /* sorted by decreasing weight */
-        sel[nsel++] = &hw.cands[i];
-        expected += hw.cands[i].weight >= min_weight + AD_HOT_UNIT ? hw.cands[i].weight : 0;
-    }
+    walk_eligible(impl, &hw, false, true);
+    hot_cand **sel = malloc((AD_HOT_ROUTES + 1) * sizeof *sel);
     ad_hot *hot = NULL;
-    if (nsel && (double)expected >= RTM__ADAPTIVE_HOT_COVER * (double)total) {
-        hot = compile(impl, sel, nsel, &hw, expected, total);
-        if (!hot) {
+    uint64_t expected = 0, eligible, remembered;
+    size_t nsel = hw.oom || !sel ? SIZE_MAX : choose_sampled(&hw, sel, &expected);
+    int rc = nsel == SIZE_MAX ? RTM_ENOMEM : 0;
+    if (rc)
+        goto out;
+    const ad_hot *cur = atomic_load_explicit(&impl->hot, memory_order_relaxed);
+    if (impl->hot_age < UINT32_MAX)
+        impl->hot_age++;
+    if (full_wanted(impl, &hw, expected, total, &eligible, &remembered)) {
+        if (cur && cur->full && impl->hot_age < AD_HOT_FULL_AGE)
+            goto out; /* the table and its order are still those it holds */
+        walk_free(&hw);
+        walk_eligible(impl, &hw, true, true);
+        if (hw.oom || !(hot = compile_full(impl, &hw, eligible, remembered)))
             rc = RTM_ENOMEM;
-            goto out;
-        }
+    } else if (nsel && (double)expected >= RTM__ADAPTIVE_HOT_COVER * (double)total) {
+        if (!(hot = compile(impl, sel, nsel, &hw, expected, total, false)))
+            rc = RTM_ENOMEM;
     } else if (observed_to_pay(impl)) {
         goto out; /* a small window cannot tell; the index in place answers enough */
     }
-    if (hot || atomic_load_explicit(&impl->hot, memory_order_relaxed))
+    if (!rc && (hot || cur))
         publish(impl, hot);
 out:
     free(sel);
-    free(hw.cands);
-    free(hw.bytes);
+    walk_free(&hw);
     return rc;
 }
 
@@ -885,7 +998,7 @@ int ad_hot_tick(rtm__impl *impl)
     if (n >= AD_HOT_MIN_SAMPLES) {
         qsort(samples, n, sizeof *samples, by_addr);
         uint64_t total = remember(impl, samples, n);
-        rc = total ? rebuild(impl, total, false) : RTM_ENOMEM;
+        rc = total ? rebuild(impl, total) : RTM_ENOMEM;
     } /* else too little traffic to judge: keep what is published */
     free(samples);
     return rc;
@@ -895,5 +1008,14 @@ int ad_hot_build_all(rtm__impl *impl)
 {
     if (impl->flags & RTM_ADAPTIVE_NO_HOT)
         return 0;
-    return rebuild(impl, 0, true);
+    hot_walk hw;
+    walk_eligible(impl, &hw, true, false);
+    int rc = hw.oom ? RTM_ENOMEM : 0;
+    ad_hot *hot = NULL;
+    if (!rc && hw.ncands && !(hot = compile_full(impl, &hw, 0, 0)))
+        rc = RTM_ENOMEM;
+    if (!rc && (hot || atomic_load_explicit(&impl->hot, memory_order_relaxed)))
+        publish(impl, hot);
+    walk_free(&hw);
+    return rc;
 }

@@ -94,7 +94,8 @@ static void build_hot(rtm_router *r, const wl_requests *q)
     rtm__adaptive_step(r->impl, NULL);
     rtm__adaptive_hot_info h;
     rtm__adaptive_hot(r->impl, &h);
-    fprintf(stderr, "hot index: %zu routes, %zu nodes, cover %.3f\n", h.routes, h.nodes, h.cover);
+    fprintf(stderr, "hot index: %zu routes%s, %zu nodes, cover %.3f\n", h.routes,
+            h.full ? " (full)" : "", h.nodes, h.cover);
 }
 
 /* SPLIT=hit|miss: keep only the requests the published index answers, or
@@ -112,9 +113,13 @@ static void split_stream(rtm_router *r, wl_requests *q, bool hits)
 /* TICKS=n: the policy's own course over n periods of traffic. */
 static void run_ticks(rtm_router *r, const wl_requests *q, unsigned ticks)
 {
+    double longest = 0;
     for (unsigned t = 0; t < ticks; t++) {
         lookups(r, q, 2000000);
+        double t0 = wl_cpu_now();
         rtm__adaptive_step(r->impl, NULL);
+        double dt = wl_cpu_now() - t0;
+        longest = dt > longest ? dt : longest;
     }
     size_t n = rtm__adaptive_subtrees(r->impl, NULL, 0), packed = 0, judged = 0;
     rtm__adaptive_subtree_info *v = calloc(n + 1, sizeof *v);
@@ -128,9 +133,10 @@ static void run_ticks(rtm_router *r, const wl_requests *q, unsigned ticks)
     rtm__adaptive_hot_info h;
     rtm__adaptive_hot(r->impl, &h);
     fprintf(stderr,
-            "after %u ticks: %zu of %zu subtrees packed, %zu judged in the last; "
-            "hot index: %zu routes, %zu nodes, cover %.3f\n",
-            ticks, packed, n, judged, h.routes, h.nodes, h.cover);
+            "after %u ticks (the longest %.1f ms): %zu of %zu subtrees packed, %zu judged in "
+            "the last; hot index: %zu routes%s, %zu nodes, cover %.3f, %llu built\n",
+            ticks, longest * 1e3, packed, n, judged, h.routes, h.full ? " (full)" : "", h.nodes,
+            h.cover, (unsigned long long)h.builds);
     free(v);
 }
 
