@@ -1160,27 +1160,40 @@ TEST(adaptive, hot_index_full_for_broad_traffic)
 /* The index holds every eligible route only when they take at least
  * RTM__ADAPTIVE_HOT_FULL of the sampled wins: uniform traffic over 4,000
  * eligible routes and 16,000 behind a catch-all (which the index cannot
- * hold) builds nothing; nor does it when the eligible routes are more than
- * AD_HOT_FULL_ROUTES. */
+ * hold) builds nothing. Past AD_HOT_FULL_ROUTES eligible routes the index
+ * holds that many, and their share is scaled by the part held: 66,000
+ * eligible routes alone get an index of AD_HOT_FULL_ROUTES (a share of
+ * 0.99), 72,000 beside 8,000 catch-alls nothing (a share of 0.9 of the
+ * wins, 0.82 held). */
 TEST(adaptive, hot_index_full_only_when_it_answers)
 {
+    _Static_assert(AD_HOT_FULL_ROUTES == 65534, "the shares above");
     rtm_router *r = ad_new(1, NULL);
     ad_add_grouped_routes(r, "/x/", "", 4000);
     ad_add_grouped_routes(r, "/y/", "/{*rest}", 16000);
     rtm_router *big = ad_new(1, NULL);
-    ad_add_grouped_routes(big, "/x/", "", AD_HOT_FULL_ROUTES + 1);
-    uint64_t rng = 1, rng2 = 1;
+    ad_add_grouped_routes(big, "/x/", "", 66000);
+    rtm_router *bigger = ad_new(1, NULL);
+    ad_add_grouped_routes(bigger, "/x/", "", 72000);
+    ad_add_grouped_routes(bigger, "/y/", "/{*rest}", 8000);
+    uint64_t rng = 1, rng2 = 1, rng3 = 1;
     for (unsigned window = 0; window < 4; window++) {
         ad_uniform_traffic(r, "/x/", "", 4000, AD_HOT_RING / 5, &rng);
         ad_uniform_traffic(r, "/y/", "/a/b", 16000, AD_HOT_RING * 4 / 5, &rng);
-        ad_uniform_traffic(big, "/x/", "", AD_HOT_FULL_ROUTES + 1, AD_HOT_RING, &rng2);
+        ad_uniform_traffic(big, "/x/", "", 66000, AD_HOT_RING, &rng2);
+        ad_uniform_traffic(bigger, "/x/", "", 72000, AD_HOT_RING * 9 / 10, &rng3);
+        ad_uniform_traffic(bigger, "/y/", "/a/b", 8000, AD_HOT_RING / 10, &rng3);
         ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
         ASSERT_TRUE(ad_step_all(big, 1.0, 0.0, false, 0) >= 0);
+        ASSERT_TRUE(ad_step_all(bigger, 1.0, 0.0, false, 0) >= 0);
         ASSERT_EQ_UINT(ad_hot_info(r).routes, 0);
-        ASSERT_EQ_UINT(ad_hot_info(big).routes, 0);
+        ASSERT_TRUE(ad_hot_info(big).full);
+        ASSERT_EQ_UINT(ad_hot_info(big).routes, AD_HOT_FULL_ROUTES);
+        ASSERT_EQ_UINT(ad_hot_info(bigger).routes, 0);
     }
     rtm_free(r);
     rtm_free(big);
+    rtm_free(bigger);
 }
 
 /* With the default one-in-K sampling most facade lookups answer from the

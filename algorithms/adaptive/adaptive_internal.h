@@ -137,7 +137,7 @@ typedef struct ad_block {
 #define AD_HOT_SEEN        16384u /* routes whose sampled wins are remembered across ticks */
 #define AD_HOT_UNIT        256u   /* one sample's weight in the remembered wins */
 #define AD_HOT_DECAY       8u     /* each tick a remembered weight loses 1/AD_HOT_DECAY */
-#define AD_HOT_FULL_ROUTES 32768u /* a full index: every eligible route, up to this many */
+#define AD_HOT_FULL_ROUTES 65534u /* a full index: every eligible route, up to this many */
 #define AD_HOT_FULL_AGE    8u     /* ticks a full index stays before it is rebuilt */
 
 /* A route's sampled wins, in AD_HOT_UNIT per sample, decayed each tick
@@ -185,6 +185,10 @@ _Static_assert(sizeof(ad_hnode) == 64, "a hot trie node is one cache line");
 #define AD_HOT_SCAN_MAX 8u    /* more static children than this: hash index */
 #define AD_HOT_WIDE     0x80u /* in hbits: keys of 16 bytes (children share 8) */
 #define AD_HOT_SHARED   8u    /* more children sharing their first 8 bytes: wide */
+/* A node has at most as many static children as the index has routes; its
+ * hash slots (uint16_t) and nstatic hold 1 + a child's position. */
+_Static_assert(AD_HOT_ROUTES < UINT16_MAX && AD_HOT_FULL_ROUTES < UINT16_MAX,
+               "hot hash slots are 16 bits");
 
 /* A threat: labels[off, off + len). */
 typedef struct ad_hlabel {

@@ -828,10 +828,13 @@ static size_t choose_sampled(hot_walk *hw, hot_cand **sel, uint64_t *expected)
 }
 
 /* Hold every eligible route instead? When the sampled ones are expected
- * to answer less than RTM__ADAPTIVE_HOT_FULL of the lookups, the eligible
- * routes took at least that share of the remembered wins, and there are at
- * most AD_HOT_FULL_ROUTES of them. Broad traffic over a large table is
- * the case: a hit of the index costs no more than the tree's walk even
+ * to answer less than RTM__ADAPTIVE_HOT_FULL of the lookups and the
+ * eligible routes at least that share: the share of the remembered wins
+ * they took, scaled down when there are more than AD_HOT_FULL_ROUTES of
+ * them (the index then holds that many, the heaviest, and those not
+ * sampled are assumed to take an equal share each). Broad traffic over a
+ * large table is the case: a hit of the index costs no more than the
+ * tree's walk even
  * when its lines are cold, but a miss costs its attempt on top of the
  * walk, so an index of the sampled routes loses unless nearly every
  * lookup hits it (the corpus under uniform traffic after 20 ticks: 13,165
@@ -843,13 +846,15 @@ static bool full_wanted(const rtm__impl *impl, const hot_walk *hw, uint64_t expe
                         uint64_t total, uint64_t *eligible, uint64_t *remembered)
 {
     *eligible = *remembered = 0;
-    if ((impl->flags & RTM_ADAPTIVE_NO_FULL_INDEX) || hw->neligible > AD_HOT_FULL_ROUTES ||
+    if ((impl->flags & RTM_ADAPTIVE_NO_FULL_INDEX) ||
         (double)expected >= RTM__ADAPTIVE_HOT_FULL * (double)total)
         return false;
     for (size_t i = 0; i < hw->ncands; i++)
         *eligible += hw->cands[i].weight;
     for (size_t i = 0; i < impl->nseen; i++)
         *remembered += impl->seen[i].w;
+    if (hw->neligible > AD_HOT_FULL_ROUTES)
+        *eligible = (uint64_t)((double)*eligible * AD_HOT_FULL_ROUTES / (double)hw->neligible);
     return *remembered && (double)*eligible >= RTM__ADAPTIVE_HOT_FULL * (double)*remembered;
 }
 
