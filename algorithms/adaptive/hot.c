@@ -69,11 +69,12 @@
  * a route's weight counts when it would be held with one sample less (at
  * least the least weight held, and more than the heaviest route the cap
  * leaves out). When that share is below RTM__ADAPTIVE_HOT_FULL but the
- * eligible routes took at least that share of the remembered wins and
- * there are at most AD_HOT_FULL_ROUTES of them (broad traffic over a
- * table the index can hold whole), the index holds every eligible route,
- * the remembered ones first among their siblings: a *full* index, built
- * again only every AD_HOT_FULL_AGE ticks. Otherwise, if the sampled
+ * eligible routes took at least that share of the remembered wins (broad
+ * traffic), the index holds every eligible route, the remembered ones
+ * first among their siblings: a *full* index, built again only every
+ * AD_HOT_FULL_AGE ticks. It holds at most AD_HOT_FULL_ROUTES, the
+ * heaviest, and with more eligible routes than that their share is scaled
+ * by the part held. Otherwise, if the sampled
  * routes are expected to answer less than RTM__ADAPTIVE_HOT_COVER of the
  * lookups (most traffic goes to routes the hot trie cannot hold, or to a
  * tail too long for the window to have seen), the index is withdrawn: a
