@@ -74,13 +74,13 @@
  * first among their siblings: a *full* index, built again only every
  * AD_HOT_FULL_AGE ticks. It holds at most AD_HOT_FULL_ROUTES, the
  * heaviest, and with more eligible routes than that their share is scaled
- * by the part held. Otherwise, if the sampled
- * routes are expected to answer less than RTM__ADAPTIVE_HOT_COVER of the
- * lookups (most traffic goes to routes the hot trie cannot hold, or to a
- * tail too long for the window to have seen), the index is withdrawn: a
- * miss costs its failed attempt on top of the walk. A published index
- * that sampled lookups saw answer at least that share of them stays,
- * whatever a small window expects. With fewer
+ * by the part held. Otherwise, if the sampled routes are expected to
+ * answer less than RTM__ADAPTIVE_HOT_COVER of the lookups (most traffic
+ * goes to routes the hot trie cannot hold, or to a tail too long for the
+ * window to have seen), the index is withdrawn: a miss costs its failed
+ * attempt on top of the walk. A published index that sampled lookups saw
+ * answer at least that share of them stays, whatever a small window
+ * expects. With fewer
  * than AD_HOT_MIN_SAMPLES samples in the ring the published index and the
  * remembered wins are kept as they are. A writer that removes routes
  * forgets the wins (a freed record's address can come back as a new
@@ -835,14 +835,13 @@ static size_t choose_sampled(hot_walk *hw, hot_cand **sel, uint64_t *expected)
  * them (the index then holds that many, the heaviest, and those not
  * sampled are assumed to take an equal share each). Broad traffic over a
  * large table is the case: a hit of the index costs no more than the
- * tree's walk even
- * when its lines are cold, but a miss costs its attempt on top of the
- * walk, so an index of the sampled routes loses unless nearly every
- * lookup hits it (the corpus under uniform traffic after 20 ticks: 13,165
- * remembered routes held, half the lookups answered, 420 ns per lookup
- * against 300 for the tree alone; every eligible route: 93% answered,
- * 250-260 ns). *eligible and *remembered get the wins of the eligible
- * routes and of all the remembered ones. */
+ * tree's walk even when its lines are cold, but a miss costs its attempt
+ * on top of the walk, so an index of the sampled routes loses unless
+ * nearly every lookup hits it (the corpus under uniform traffic after 20
+ * ticks: 13,165 remembered routes held, half the lookups answered, 420 ns
+ * per lookup against 300 for the tree alone; every eligible route: 93%
+ * answered, 250-260 ns). *eligible and *remembered get the wins of the
+ * eligible routes (scaled) and of all the remembered ones. */
 static bool full_wanted(const rtm__impl *impl, const hot_walk *hw, uint64_t expected,
                         uint64_t total, uint64_t *eligible, uint64_t *remembered)
 {
