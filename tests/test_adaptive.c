@@ -38,6 +38,13 @@ static rtm_router *ad_new(uint32_t sample_every, const rtm_allocator *hooks)
     return r;
 }
 
+static rtm__adaptive_hot_info ad_hot_info(const rtm_router *r)
+{
+    rtm__adaptive_hot_info hi;
+    rtm__adaptive_hot(r->impl, &hi);
+    return hi;
+}
+
 static size_t ad_nsub(const rtm_router *r)
 {
     return rtm__adaptive_subtrees(r->impl, NULL, 0);
@@ -392,6 +399,18 @@ static void reshape_sequence(const char *name, const char *routes, const char *r
     ASSERT_GT_INT(ad_step_all(r, 0.0, 1.0, true, (size_t)-1), 0);
     ad_assert_same(r, &q, &want, "all re-packed by heat");
 
+    /* The index of every route it can hold, over each encoding: lookups
+     * through the facade answer from it (K too large to sample again). */
+    rtm_router *h = ad_new(UINT32_C(1) << 30, NULL);
+    rtm__table_add(h, &t, NULL, name, NULL);
+    ASSERT_OK(rtm__adaptive_hot_build_all(h->impl));
+    ASSERT_GT_UINT(ad_hot_info(h).routes, 0);
+    ad_assert_same(h, &q, &want, "hot index of every route");
+    ASSERT_GT_INT(ad_step_all(h, 0.0, 1.0, false, (size_t)-1), 0);
+    ASSERT_OK(rtm__adaptive_hot_build_all(h->impl));
+    ad_assert_same(h, &q, &want, "hot index of every route, packed");
+    rtm_free(h);
+
     uint64_t seed = 0x5eed0001;
     for (size_t round = 0; round < rounds; round++) {
         size_t n = ad_nsub(r);
@@ -562,13 +581,6 @@ TEST(adaptive, insert_and_remove_expand_packed_subtrees)
 
 /* ---- The hot-route index ---- */
 
-static rtm__adaptive_hot_info ad_hot_info(const rtm_router *r)
-{
-    rtm__adaptive_hot_info hi;
-    rtm__adaptive_hot(r->impl, &hi);
-    return hi;
-}
-
 /* `times` lookups of METHOD PATH through the facade. */
 static void ad_traffic(const rtm_router *r, const char *method, const char *path, size_t times)
 {
@@ -720,13 +732,14 @@ TEST(adaptive, hot_index_from_traffic)
     ad_assert_hot_requests(r, tree);
     ad_assert_hot_same(r, tree, "GET", "/users/me/edit");
 
-    /* In the packed encoding too. */
+    /* In the packed encoding too; a mixed last segment is held. */
     ASSERT_GT_INT(ad_step_all(r, 0.0, 1.0, false, (size_t)-1), 0);
     rtm__adaptive_hot_forget(r->impl);
     ad_traffic(r, "GET", "/users/7/posts/8", 300);
-    ad_traffic(r, "GET", "/img/x.png", 100); /* mixed: never held */
+    ad_traffic(r, "GET", "/img/x.png", 100);
     ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
-    ASSERT_EQ_UINT(ad_hot_info(r).routes, 1);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 2);
+    ASSERT_TRUE(rtm__adaptive_hot_answers(r->impl, RTM_GET, "/img/x.png", 10));
     ad_assert_hot_requests(r, tree);
 
     /* Mostly what it cannot hold: withdrawn. */
@@ -898,6 +911,104 @@ static void ad_label_variant(char *lab, const char *l, int variant)
     } else if (variant == 3) {
         lab[n - 1] = 'Z';
     }
+}
+
+/* Mixed children beside a param. The param is held: a segment holding
+ * one of their stop bytes (":" of "{}:cancel", "." of "{}.json") gives up
+ * before the path's end; at its end the mixed children are tried in the
+ * tree's order, their leaves inline, a match without the method giving
+ * up (the tree backtracks to the next); none matching, the param. A node
+ * with mixed children and no param route held keeps them on a holder. */
+static const rt_route mixed_table[] = {
+    {"GET", "/v1/{name}:cancel"},  {"GET", "/v1/{name}:run"},
+    {"POST", "/v1/{id}.json"},     {"GET", "/v1/{a}.{b}"},
+    {"GET", "/v1/{name}"},         {"GET", "/v1/{parent}/items"},
+    {"GET", "/f/{id}.json/raw"},   {"GET", "/f/{id}"},
+    {"GET", "/only/{x}.png"},      {"GET", "/p/{a}-{b}-{c}"},
+    {"GET", "/p/{a}/{b}/{c}/{d}"},
+};
+
+/* Requests and whether the index of every route answers them. */
+static const struct {
+    const char *method, *path;
+    bool hit;
+} mixed_requests[] = {
+    {"GET", "/v1/x:cancel", true},
+    {"GET", "/v1/x:other", true},
+    {"GET", "/v1/a.txt", true},
+    {"POST", "/v1/a.json", true},
+    {"GET", "/v1/a.json", false},
+    {"DELETE", "/v1/a.json", false},
+    {"GET", "/v1/x", true},
+    {"GET", "/v1/x/items", true},
+    {"GET", "/v1/x:run/items", false},
+    {"GET", "/v1/x:run/", false},
+    {"GET", "/f/7", true},
+    {"GET", "/f/7.json", false},
+    {"GET", "/f/7.json/raw", false},
+    {"GET", "/only/a.png", true},
+    {"GET", "/only/a", false},
+    {"GET", "/only/a.gif", false},
+    {"GET", "/only/.png", false},
+    {"GET", "/p/1-2-3", true},
+    {"GET", "/p/1-2", false},
+    {"GET", "/p/1/2/3/4", true},
+    {"GET", "/v1/:cancel", true},
+    {"GET", "/v1/x:cancel:run", true},
+};
+
+TEST(adaptive, hot_index_mixed_children)
+{
+    rtm_router *tree = ad_new_flags(1, RTM_ADAPTIVE_NO_HOT);
+    rtm_router *r = ad_new_flags(1, 0);
+    rt_add_table(tree, mixed_table, RT_COUNT(mixed_table));
+    rt_add_table(r, mixed_table, RT_COUNT(mixed_table));
+    for (int packed = 0; packed < 2; packed++) {
+        if (packed) {
+            ASSERT_GT_INT(ad_step_all(r, 0.0, 1.0, false, (size_t)-1), 0);
+            ASSERT_GT_INT(ad_step_all(tree, 0.0, 1.0, false, (size_t)-1), 0);
+        }
+        ASSERT_OK(rtm__adaptive_hot_build_all(r->impl));
+        /* all but the mixed child with a child of its own */
+        ASSERT_EQ_UINT(ad_hot_info(r).routes, RT_COUNT(mixed_table) - 1);
+        for (size_t i = 0; i < RT_COUNT(mixed_requests); i++) {
+            const char *m = mixed_requests[i].method, *p = mixed_requests[i].path;
+            rtm_test_set_context(p);
+            ASSERT_EQ_INT(
+                rtm__adaptive_hot_answers(r->impl, rtm_method_parse(m, strlen(m)), p, strlen(p)),
+                mixed_requests[i].hit);
+            rtm_test_set_context(NULL);
+            ad_assert_hot_same(r, tree, m, p);
+        }
+    }
+    rtm_free(r);
+    rtm_free(tree);
+
+    /* A param with more static siblings than a lookup could once check
+     * (40): held, each sibling a threat it gives up on. */
+    tree = ad_new_flags(1, RTM_ADAPTIVE_NO_HOT);
+    r = ad_new_flags(1, RTM_ADAPTIVE_NO_FULL_INDEX);
+    char pat[32], path[32];
+    for (unsigned i = 0; i < 40; i++) {
+        snprintf(pat, sizeof pat, "/t/s%u/x", i);
+        rt_add(tree, "GET", pat, i);
+        rt_add(r, "GET", pat, i);
+    }
+    rt_add(tree, "GET", "/t/{id}/x", 40);
+    rt_add(r, "GET", "/t/{id}/x", 40);
+    ad_traffic(r, "GET", "/t/abc/x", 300);
+    ASSERT_TRUE(ad_step_all(r, 1.0, 0.0, false, 0) >= 0);
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, 1);
+    ASSERT_TRUE(rtm__adaptive_hot_answers(r->impl, RTM_GET, "/t/abc/x", 8));
+    for (unsigned i = 0; i < 40; i++) {
+        snprintf(path, sizeof path, "/t/s%u/x", i);
+        ASSERT_FALSE(rtm__adaptive_hot_answers(r->impl, RTM_GET, path, strlen(path)));
+        ad_assert_hot_same(r, tree, "GET", path);
+    }
+    ad_assert_hot_same(r, tree, "GET", "/t/s40/x");
+    ASSERT_TRUE(rtm__adaptive_hot_answers(r->impl, RTM_GET, "/t/s40/x", 8));
+    rtm_free(r);
+    rtm_free(tree);
 }
 
 /* Static labels around the word sizes the index compares in (7, 8, 15, 16

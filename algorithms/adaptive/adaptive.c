@@ -889,6 +889,33 @@ AD_INLINE uint64_t hot_word(const char *path, size_t len, size_t a)
     return w | (uint64_t)'/' << (8 * r);
 }
 
+/* Does p[0, n) hold one of the bytes of `stops` (up to 8, '/' in the
+ * unused bytes; p never holds '/')? Eight bytes at a time. */
+AD_INLINE bool has_stop_byte(const char *p, size_t n, uint64_t stops)
+{
+    for (; (unsigned char)stops != '/'; stops = stops >> 8 | UINT64_C(0x2F) << 56) {
+        unsigned char b = (unsigned char)stops;
+#if RTM__SWAR
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8)
+            if (rtm__bytes_eq(rtm__load8(p + i), b))
+                return true;
+        if (i < n && n >= 8) { /* the tail: the last word, overlapping */
+            if (rtm__bytes_eq(rtm__load8(p + n - 8), b))
+                return true;
+            continue;
+        }
+        for (; i < n; i++)
+            if ((unsigned char)p[i] == b)
+                return true;
+#else
+        if (memchr(p, b, n))
+            return true;
+#endif
+    }
+    return false;
+}
+
 /* Static hot node t's label is the segment(s) at a, ending on a segment
  * boundary; w = hot_word(path, len, a). A label of up to 7 bytes is one
  * masked compare against the node's own lab16, which holds a '/' after
@@ -982,10 +1009,40 @@ AD_INLINE int hot_match(const ad_hot *hot, unsigned method, const char *path, si
                 b = z ? a + rtm__first_byte(z) : span_end(path, len, a + 8);
                 size_t n = b - a;
                 c = &nd[x->first + x->nstatic + x->empty];
-                const ad_hlabel *t = hot->threat + c->threats;
-                for (unsigned k = 0; k < c->nthreats; k++)
-                    if (t[k].len == n && bytes_eq(hot->labels + t[k].off, path + a, n))
-                        return 0; /* a static sibling outside the index: the tree decides */
+                /* a static sibling outside the index equal to the segment,
+                 * or a mixed one that may match it: the tree decides */
+                if (rtm__load8(c->lab16) >> (n < 63 ? n : 63) & 1) {
+                    const ad_hlabel *t = hot->threat + c->threats;
+                    for (unsigned k = 0; k < c->nthreats; k++)
+                        if (t[k].len == n && bytes_eq(hot->labels + t[k].off, path + a, n))
+                            return 0;
+                }
+                if (has_stop_byte(path + a, n, rtm__load8(c->lab16 + 8))) {
+                    /* A mixed sibling may match. Ending the path: the
+                     * first that does, in the tree's order, is the answer
+                     * if it has the method; elsewhere the tree decides. */
+                    if (b < len)
+                        return 0;
+                    const ad_hmixed *m = hot->mixed + c->label;
+                    for (unsigned k = 0; k < c->seg1_len; k++, m++) {
+                        if (np + m->nparams > AD_HOT_SEGS)
+                            return 0;
+                        if (!rtm__mixed_match(hot->labels + m->label, m->len, path + a, n,
+                                              caps + 2 * np))
+                            continue;
+                        int idx = record_slot(m->mask, method);
+                        if (idx < 0)
+                            return 0;
+                        for (unsigned j = 0; j < m->nparams; j++)
+                            caps[2 * (np + j)] += a;
+                        if (count)
+                            ++*visits;
+                        rtm__result_found(res, hot->recs[m->rec + (unsigned)idx], caps);
+                        return RTM_FOUND;
+                    }
+                }
+                if (c->label_len)
+                    return 0; /* a holder: its mixed siblings only, none matching */
                 caps[2 * np] = a;
                 caps[2 * np + 1] = n;
                 np++;

@@ -131,7 +131,8 @@ typedef struct ad_block {
 
 #define AD_HOT_SEGS        16u    /* a hot route has at most this many segments */
 #define AD_HOT_ROUTES      8192u  /* routes in the index */
-#define AD_HOT_THREATS     8u     /* static siblings checked per route */
+#define AD_HOT_THREATS     64u    /* static siblings checked per param */
+#define AD_HOT_MIXED       16u    /* mixed siblings checked per param */
 #define AD_HOT_RING        4096u  /* winners remembered from sampled lookups */
 #define AD_HOT_MIN_SAMPLES 256u   /* ring entries a rebuild needs */
 #define AD_HOT_SEEN        16384u /* routes whose sampled wins are remembered across ticks */
@@ -160,7 +161,9 @@ typedef struct ad_hot_seen {
  * above), the whole of it in labels[]. A route ending here has its leaf
  * inline: method mask and records at recs[rec]. A param node carries its
  * threats: threat[threats, + nthreats) are labels its segment must not
- * equal. */
+ * equal, and in lab16 (unused by a param) the mask of their lengths (bit
+ * min(length, 63)) and, from byte 8, the stop bytes its segment must not
+ * hold (one per mixed sibling, '/' in the unused bytes). */
 typedef struct ad_hnode {
     uint64_t kfirst;        /* first bytes of the static children (small node), '/' above */
     char lab16[16];         /* static: the label's first 16 bytes, '/', zero above */
@@ -181,6 +184,7 @@ typedef struct ad_hnode {
     const rtm__route *rec0; /* leaf: recs[rec], inline (the usual single method) */
 } ad_hnode;
 _Static_assert(sizeof(ad_hnode) == 64, "a hot trie node is one cache line");
+_Static_assert(AD_HOT_THREATS <= UINT8_MAX, "nthreats is 8 bits");
 
 #define AD_HOT_SCAN_MAX 8u    /* more static children than this: hash index */
 #define AD_HOT_WIDE     0x80u /* in hbits: keys of 16 bytes (children share 8) */
@@ -196,6 +200,17 @@ typedef struct ad_hlabel {
     uint32_t len;
 } ad_hlabel;
 
+/* A mixed sibling of a param node, as the tree holds it: its canonical
+ * label labels[label, + len) and its leaf inline (method mask, records at
+ * recs[rec]; mask 0 when no route ends there). */
+typedef struct ad_hmixed {
+    uint32_t label;
+    uint32_t rec;
+    uint16_t len;
+    uint16_t mask;
+    uint8_t nparams;
+} ad_hmixed;
+
 /* The index: one allocation, immutable once published (impl->hot). The
  * lookup's pointers share the header's first line; the nodes start on a
  * line of their own. */
@@ -206,6 +221,7 @@ typedef struct ad_hot {
     const rtm__route *const *recs; /* leaf records */
     const char *labels;            /* label bytes */
     const ad_hlabel *threat;       /* param nodes' threats */
+    const ad_hmixed *mixed;        /* param nodes' mixed siblings */
     void *base;                    /* the allocation (the header is aligned in it) */
     size_t bytes;                  /* whole allocation */
     uint32_t nroutes;              /* routes indexed */

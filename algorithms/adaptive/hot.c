@@ -18,11 +18,12 @@
  *                                   +--"issues"-- {} [leaf]
  *            --"users"-- {} [leaf]
  *
- * at each segment: the static child equal to it, else the param child,
- * else give up (0: the tree walk decides). Static children are found
- * without a scan for the segment's end: by their first byte (one word
- * compare over up to 8 first bytes kept in the parent) or, in a node with
- * more, by a hash slot of the segment's first 8 bytes; the label is then
+ * at each segment: the static child equal to it, else (at the path's end)
+ * the first mixed child matching it, else the param child, else give up
+ * (0: the tree walk decides). Static children are found without a scan
+ * for the segment's end: by their first byte (one word compare over up to
+ * 8 first bytes kept in the parent) or, in a node with more, by a hash
+ * slot of the segment's first 8 bytes; the label is then
  * compared against the child node itself, which keeps the label's first
  * 16 bytes and a '/' after a shorter one (so for up to 7 bytes one masked
  * word compare checks the label and its boundary together).
@@ -35,19 +36,28 @@
  * Let the walk reach route R for path P, and let S be any other route
  * matching P that SPEC ranks higher. At the first segment i where their
  * shapes differ S must beat R: R's segment i cannot be static (S would need
- * an equal static segment: the same shape there), so it is R's param, and
- * S's is a static segment equal to P_i or a mixed segment matching P_i, a
- * child of the tree node that R's first i segments lead to. Those children
- * are R's *threats*. A route is taken into the hot trie only when, at each
- * of its params, that node has no mixed child and at most AD_HOT_THREATS
- * static ones (in all); their first segments are copied onto the param
- * node, and a lookup whose segment equals one of them gives up (the tree
- * decides). A hot static sibling equal to P_i would have been taken before
- * the param. Routes with mixed segments or catch-alls, or deeper than
- * AD_HOT_SEGS segments, are not taken. A leaf without the request's method
- * or ANY also gives up (the walk finds a lower-ranked route, or the 405
- * set). So every answer of the hot trie is the tree's answer, and the
- * fuzzers compare both with the reference matcher.
+ * an equal static segment: the same shape there), so it is R's param or
+ * R's mixed last segment, and S's is a static segment equal to P_i or a
+ * mixed segment matching P_i, a child of the tree node T that R's first i
+ * segments lead to. A hot static child equal to P_i is taken before any
+ * other, so S's static child is outside the index: a *threat*. T's
+ * static children (at most AD_HOT_THREATS) are copied onto the param node
+ * as threats, and a segment equal to one of them gives up (the tree
+ * decides). T's mixed children (at most AD_HOT_MIXED) are copied there too,
+ * all of them, in the tree's order, with their leaves, and one byte of
+ * each one's static text (its *stop byte*: ':' for "{}:cancel", '.' for
+ * "{}.json"), which every segment it matches holds. A segment holding a
+ * stop byte gives up before the path's end (a mixed child may match it,
+ * and the index holds nothing below one); at the end it is the first
+ * matching mixed child's leaf, in rank order, or none matches and the
+ * param goes on. So S's mixed child cannot match P_i, or it would have
+ * been taken (S has the method) before R's. Routes with catch-alls, a
+ * mixed segment before the last, more than AD_HOT_SEGS segments or
+ * params, or a node with more threats or mixed children (or more than 8
+ * stop bytes) on their way are not taken. A leaf without the request's
+ * method or ANY also gives up (the walk finds a lower-ranked route, or
+ * the 405 set). So every answer of the hot trie is the tree's answer, and
+ * the fuzzers compare both with the reference matcher.
  *
  * ---- Which routes ----
  *
@@ -103,7 +113,7 @@
 
 #include "adaptive_internal.h" /* ad_hot, ad_tnode, ad_block, rtm__impl */
 
-/* A segment of a candidate: a static label, or a threat, at position pos;
+/* A segment of a candidate: a static label at position pos, or a threat;
  * off indexes hw->bytes. */
 typedef struct hot_seg {
     uint32_t off;
@@ -111,15 +121,42 @@ typedef struct hot_seg {
     uint8_t pos;
 } hot_seg;
 
+/* The non-static children of one tree node, found once while the tree is
+ * walked: the threats of its param and its mixed children's own labels.
+ * Its static children's first segments (hw->threats[first, + n), the
+ * empty one left out: such a segment is never empty); one byte of each
+ * mixed child's static text (stops: up to 8, '/' in the unused bytes,
+ * which no segment holds); and the mixed children themselves in the
+ * tree's (rank) order, hw->mixed[mfirst, + nmixed). */
+typedef struct hot_group {
+    uint32_t first;
+    uint32_t n;
+    uint64_t stops;
+    uint32_t mfirst;
+    uint32_t nmixed;
+} hot_group;
+
+/* A mixed child of a group: its label (hw->bytes), params and leaf. */
+typedef struct hot_mixed {
+    uint32_t off;
+    uint16_t len;
+    uint8_t nparams;
+    const rtm__leaf *leaf; /* NULL when no route ends there */
+} hot_mixed;
+
+#define AD_HOT_NO_GROUP    UINT32_MAX       /* the node's non-static children are not indexed */
+#define AD_HOT_GROUP_UNSET (UINT32_MAX - 1) /* not found yet */
+
 /* A candidate while the tree is walked: the route's shape so far. */
 typedef struct hot_cand {
-    uint64_t weight;                           /* sampled wins */
-    const rtm__leaf *leaf;                     /* its leaf */
-    uint32_t pmask;                            /* param positions */
-    uint32_t nseg;                             /* segments */
-    uint32_t nthreats;                         /* threats (after the statics in seg[]) */
-    uint32_t nchecks;                          /* static segments */
-    hot_seg seg[AD_HOT_SEGS + AD_HOT_THREATS]; /* offsets into hw->bytes */
+    uint64_t weight;             /* sampled wins */
+    const rtm__leaf *leaf;       /* its leaf */
+    uint32_t pmask;              /* param positions */
+    uint32_t nseg;               /* segments */
+    uint32_t nchecks;            /* static segments */
+    bool mixed_end;              /* the last segment is mixed */
+    hot_seg seg[AD_HOT_SEGS];    /* offsets into hw->bytes */
+    uint32_t group[AD_HOT_SEGS]; /* param (or mixed) position: its group */
 } hot_cand;
 
 typedef struct hot_walk {
@@ -128,15 +165,18 @@ typedef struct hot_walk {
     /* the current root path */
     const char *lab[AD_HOT_SEGS]; /* static label of each position, NULL for a param */
     uint16_t len[AD_HOT_SEGS];
-    const char *thr_lab[AD_HOT_THREATS]; /* threats of the params on the path */
-    uint16_t thr_len[AD_HOT_THREATS];
-    uint8_t thr_pos[AD_HOT_THREATS];
-    uint32_t nthr;
+    uint32_t group[AD_HOT_SEGS]; /* threats' group of each param position */
     /* output */
     hot_cand *cands;
     size_t ncands, cap;
     char *bytes;
     size_t nbytes, bytes_cap;
+    hot_group *groups; /* the params' threats */
+    size_t ngroups, groups_cap;
+    hot_seg *threats; /* their static labels */
+    size_t nthreats, threats_cap;
+    hot_mixed *mixed; /* their mixed children */
+    size_t nmixed, mixed_cap;
     size_t neligible; /* eligible leaves walked, sampled or not */
     bool take_all;    /* every eligible route, sampled or not */
     bool oom;
@@ -192,8 +232,10 @@ static uint32_t keep_bytes(hot_walk *hw, const char *p, size_t n)
     return (uint32_t)(hw->nbytes - n);
 }
 
-/* A route shape ends at depth nseg with this leaf: keep it if sampled. */
-static void consider(hot_walk *hw, const rtm__leaf *leaf, unsigned nseg)
+/* A route shape ends at depth nseg with this leaf: keep it if sampled.
+ * With mixed_end its last segment is a mixed child of group
+ * hw->group[nseg - 1] (hw->lab[nseg - 1] is NULL). */
+static void consider(hot_walk *hw, const rtm__leaf *leaf, unsigned nseg, bool mixed_end)
 {
     uint64_t w = 0;
     hw->neligible++;
@@ -218,9 +260,11 @@ static void consider(hot_walk *hw, const rtm__leaf *leaf, unsigned nseg)
     c->weight = w;
     c->leaf = leaf;
     c->nseg = nseg;
+    c->mixed_end = mixed_end;
     for (unsigned j = 0; j < nseg; j++) {
         if (!hw->lab[j]) {
             c->pmask |= 1u << j;
+            c->group[j] = hw->group[j];
             continue;
         }
         hot_seg *k = &c->seg[c->nchecks++];
@@ -228,30 +272,150 @@ static void consider(hot_walk *hw, const rtm__leaf *leaf, unsigned nseg)
         k->len = hw->len[j];
         k->pos = (uint8_t)j;
     }
-    for (unsigned t = 0; t < hw->nthr; t++) {
-        hot_seg *k = &c->seg[c->nchecks + c->nthreats++];
-        k->off = keep_bytes(hw, hw->thr_lab[t], hw->thr_len[t]);
-        k->len = hw->thr_len[t];
-        k->pos = hw->thr_pos[t];
-    }
     if (!hw->oom)
         hw->ncands++;
 }
 
-/* Push the threats of a param at position pos: the static siblings' first
- * segments. False (nothing pushed) when there are too many. */
-static bool push_threats(hot_walk *hw, unsigned pos, const char *const *lab, const uint16_t *len,
-                         unsigned n)
+/* A mixed child at position pos (a child of group grp) whose leaf is
+ * `leaf`: a candidate when a route ends there and the route has at most
+ * AD_HOT_SEGS params (the lookup's captures). */
+static void consider_mixed(hot_walk *hw, const rtm__leaf *leaf, unsigned pos, uint32_t grp,
+                           unsigned nparams)
 {
-    if (hw->nthr + n > AD_HOT_THREATS)
-        return false;
-    for (unsigned t = 0; t < n; t++) {
-        hw->thr_lab[hw->nthr] = lab[t];
-        hw->thr_len[hw->nthr] = len[t];
-        hw->thr_pos[hw->nthr] = (uint8_t)pos;
-        hw->nthr++;
+    unsigned np = nparams;
+    for (unsigned j = 0; j < pos; j++)
+        np += hw->lab[j] == NULL;
+    if (!leaf || np > AD_HOT_SEGS)
+        return;
+    hw->group[pos] = grp;
+    hw->lab[pos] = NULL;
+    hw->len[pos] = 0;
+    consider(hw, leaf, pos + 1, true);
+}
+
+/* ---- A param's threats and mixed siblings ---- */
+
+/* The byte of a mixed label's static text that every segment it matches
+ * holds, chosen to be rare in parameter values: the first that is neither
+ * a letter nor a digit (":" of "{name}:cancel", "." of "{id}.json"), else
+ * the first. A mixed label always has static text (SPEC). */
+static unsigned char stop_byte(const char *lab, size_t n)
+{
+    int first = -1;
+    bool in_param = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)lab[i];
+        if (ch == '{' || ch == '}') {
+            in_param = ch == '{';
+            continue;
+        }
+        if (in_param)
+            continue;
+        bool alnum = (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z');
+        if (!alnum)
+            return ch;
+        if (first < 0)
+            first = ch;
     }
+    return (unsigned char)first;
+}
+
+/* Start a group: the non-static children of one tree node. */
+static void group_begin(hot_walk *hw, hot_group *g)
+{
+    g->first = (uint32_t)hw->nthreats;
+    g->n = 0;
+    g->stops = UINT64_C(0x2F2F2F2F2F2F2F2F);
+    g->mfirst = (uint32_t)hw->nmixed;
+    g->nmixed = 0;
+}
+
+/* A static sibling: its first segment lab[0, n) is a threat. False when
+ * there are more than AD_HOT_THREATS or no memory is left. */
+static bool group_static(hot_walk *hw, hot_group *g, const char *lab, size_t n)
+{
+    if (n == 0)
+        return true;
+    if (g->n == AD_HOT_THREATS || hw->oom)
+        return false;
+    if (hw->nthreats == hw->threats_cap) {
+        size_t cap = hw->threats_cap ? 2 * hw->threats_cap : 256;
+        hot_seg *t = realloc(hw->threats, cap * sizeof *t);
+        if (!t) {
+            hw->oom = true;
+            return false;
+        }
+        hw->threats = t;
+        hw->threats_cap = cap;
+    }
+    uint32_t off = keep_bytes(hw, lab, n);
+    if (off == UINT32_MAX)
+        return false;
+    hw->threats[hw->nthreats++] = (hot_seg){off, (uint16_t)n, 0};
+    g->n++;
     return true;
+}
+
+/* A mixed child, label lab[0, n) with nparams params and its leaf: its
+ * stop byte joins the group's, itself the group's list. False when that
+ * makes more than eight stop bytes or AD_HOT_MIXED children, or no memory
+ * is left. */
+static bool group_mixed(hot_walk *hw, hot_group *g, const char *lab, size_t n, unsigned nparams,
+                        const rtm__leaf *leaf)
+{
+    unsigned char b = stop_byte(lab, n);
+    unsigned k = 0;
+    for (; k < 8; k++) {
+        unsigned char have = (unsigned char)(g->stops >> (8 * k));
+        if (have == b)
+            break;
+        if (have == '/') {
+            g->stops &= ~(UINT64_C(0xFF) << (8 * k));
+            g->stops |= (uint64_t)b << (8 * k);
+            break;
+        }
+    }
+    if (k == 8 || g->nmixed == AD_HOT_MIXED || hw->oom)
+        return false;
+    if (hw->nmixed == hw->mixed_cap) {
+        size_t cap = hw->mixed_cap ? 2 * hw->mixed_cap : 64;
+        hot_mixed *m = realloc(hw->mixed, cap * sizeof *m);
+        if (!m) {
+            hw->oom = true;
+            return false;
+        }
+        hw->mixed = m;
+        hw->mixed_cap = cap;
+    }
+    uint32_t off = keep_bytes(hw, lab, n);
+    if (off == UINT32_MAX)
+        return false;
+    hw->mixed[hw->nmixed++] = (hot_mixed){off, (uint16_t)n, (uint8_t)nparams, leaf};
+    g->nmixed++;
+    return true;
+}
+
+/* Keep a finished group: its number, or AD_HOT_NO_GROUP when `ok` is
+ * false (its labels are dropped: the param is not indexed). */
+static uint32_t group_end(hot_walk *hw, const hot_group *g, bool ok)
+{
+    if (ok && !hw->oom && hw->ngroups == hw->groups_cap) {
+        size_t cap = hw->groups_cap ? 2 * hw->groups_cap : 64;
+        hot_group *v = realloc(hw->groups, cap * sizeof *v);
+        if (!v)
+            hw->oom = true;
+        else {
+            hw->groups = v;
+            hw->groups_cap = cap;
+        }
+    }
+    if (!ok || hw->oom) {
+        hw->nthreats = g->first;
+        hw->nmixed = g->mfirst;
+        return AD_HOT_NO_GROUP;
+    }
+    hw->groups[hw->ngroups] = *g;
+    return (uint32_t)hw->ngroups++;
 }
 
 /* ---- Walking the packed encoding ---- */
@@ -263,15 +427,26 @@ static void walk_block(hot_walk *hw, const ad_block *blk, uint32_t x, unsigned p
     const ad_pnode *xp = &blk->nodes[x];
     if (pos >= AD_HOT_SEGS || hw->oom)
         return;
-    bool mixed = false;
-    const char *tl[AD_HOT_THREATS];
-    uint16_t tn[AD_HOT_THREATS];
-    for (uint32_t i = 0; i < xp->nkids; i++)
-        mixed |= blk->nodes[xp->first + i].kind == RTM__SEG_MIXED;
+    uint32_t grp = AD_HOT_GROUP_UNSET;
     for (uint32_t i = 0; i < xp->nkids; i++) {
         uint32_t c = xp->first + i;
         const ad_pnode *cp = &blk->nodes[c];
-        unsigned npos = pos, saved = hw->nthr;
+        unsigned npos = pos;
+        if (cp->kind != RTM__SEG_STATIC && cp->kind != RTM__SEG_CATCHALL &&
+            grp == AD_HOT_GROUP_UNSET) {
+            hot_group g;
+            bool ok = true;
+            group_begin(hw, &g);
+            for (uint32_t t = 0; ok && t < xp->nkids; t++) {
+                const ad_pnode *sp = &blk->nodes[xp->first + t];
+                if (sp->kind == RTM__SEG_STATIC)
+                    ok = group_static(hw, &g, blk->labels + sp->label, sp->seg1_len);
+                else if (sp->kind == RTM__SEG_MIXED)
+                    ok = group_mixed(hw, &g, blk->labels + sp->label, sp->label_len, sp->nparams,
+                                     blk->leaves[xp->first + t]);
+            }
+            grp = group_end(hw, &g, ok);
+        }
         if (cp->kind == RTM__SEG_STATIC) {
             /* one or more segments ('/' between them) */
             const char *l = blk->labels + cp->label, *end = l + cp->label_len;
@@ -290,27 +465,20 @@ static void walk_block(hot_walk *hw, const ad_block *blk, uint32_t x, unsigned p
                     break;
                 l = s + 1;
             }
-        } else if (cp->kind == RTM__SEG_PARAM) {
-            if (mixed || xp->nstatic > AD_HOT_THREATS)
-                continue;
-            for (uint32_t t = 0; t < xp->nstatic; t++) {
-                const ad_pnode *sp = &blk->nodes[xp->first + t];
-                tl[t] = blk->labels + sp->label;
-                tn[t] = sp->seg1_len;
-            }
-            if (!push_threats(hw, pos, tl, tn, xp->nstatic))
-                continue;
+        } else if (cp->kind == RTM__SEG_PARAM && grp != AD_HOT_NO_GROUP) {
+            hw->group[pos] = grp;
             hw->lab[pos] = NULL;
             hw->len[pos] = 0;
             npos = pos + 1;
         } else {
-            continue; /* mixed, catch-all: not indexed, nor anything below */
+            if (cp->kind == RTM__SEG_MIXED && grp != AD_HOT_NO_GROUP)
+                consider_mixed(hw, blk->leaves[c], pos, grp, cp->nparams);
+            continue; /* nothing below a mixed or catch-all child is indexed */
         }
         if (blk->leaves[c])
-            consider(hw, blk->leaves[c], npos);
+            consider(hw, blk->leaves[c], npos, false);
         if (cp->nkids)
             walk_block(hw, blk, c, npos);
-        hw->nthr = saved;
     }
 }
 
@@ -328,40 +496,43 @@ static void walk_trie(hot_walk *hw, const ad_kids *kids, unsigned pos)
 {
     if (!kids || pos >= AD_HOT_SEGS || hw->oom)
         return;
-    bool mixed = false;
-    const char *tl[AD_HOT_THREATS];
-    uint16_t tn[AD_HOT_THREATS];
-    for (uint32_t i = kids->nstatic; i < kids->n; i++)
-        mixed |= kids->child[i]->kind == RTM__SEG_MIXED;
+    uint32_t grp = AD_HOT_GROUP_UNSET;
     for (uint32_t i = 0; i < kids->n; i++) {
         const ad_tnode *c = kids->child[i];
-        unsigned saved = hw->nthr;
+        if (c->kind != RTM__SEG_STATIC && c->kind != RTM__SEG_CATCHALL &&
+            grp == AD_HOT_GROUP_UNSET) {
+            hot_group g;
+            bool ok = true;
+            group_begin(hw, &g);
+            for (uint32_t t = 0; ok && t < kids->n; t++) {
+                const ad_tnode *y = kids->child[t];
+                if (y->kind == RTM__SEG_STATIC)
+                    ok = group_static(hw, &g, y->label, y->label_len);
+                else if (y->kind == RTM__SEG_MIXED)
+                    ok = group_mixed(hw, &g, y->label, y->label_len, y->nparams, y->leaf);
+            }
+            grp = group_end(hw, &g, ok);
+        }
         if (c->kind == RTM__SEG_STATIC) {
             hw->lab[pos] = c->label;
             hw->len[pos] = (uint16_t)c->label_len;
-        } else if (c->kind == RTM__SEG_PARAM) {
-            if (mixed || kids->nstatic > AD_HOT_THREATS)
-                continue;
-            for (uint32_t t = 0; t < kids->nstatic; t++) {
-                tl[t] = kids->child[t]->label;
-                tn[t] = (uint16_t)kids->child[t]->label_len;
-            }
-            if (!push_threats(hw, pos, tl, tn, kids->nstatic))
-                continue;
+        } else if (c->kind == RTM__SEG_PARAM && grp != AD_HOT_NO_GROUP) {
+            hw->group[pos] = grp;
             hw->lab[pos] = NULL;
             hw->len[pos] = 0;
         } else {
-            continue;
+            if (c->kind == RTM__SEG_MIXED && grp != AD_HOT_NO_GROUP)
+                consider_mixed(hw, c->leaf, pos, grp, c->nparams);
+            continue; /* nothing below a mixed or catch-all child is indexed */
         }
         if (c->leaf)
-            consider(hw, c->leaf, pos + 1);
+            consider(hw, c->leaf, pos + 1, false);
         uintptr_t blk;
         const ad_kids *ck = kids_relaxed(c, &blk);
         if (blk)
             walk_block(hw, (const ad_block *)blk, 0, pos + 1);
         else
             walk_trie(hw, ck, pos + 1);
-        hw->nthr = saved;
     }
 }
 
@@ -401,6 +572,7 @@ typedef struct bnode {
     uint32_t at;       /* final index */
     uint32_t first;    /* final index of its first child */
     uint32_t seg1;     /* static: bytes of the label's first segment */
+    bool holder;       /* param: stands only for its mixed siblings */
 } bnode;
 
 #define BN_NONE UINT32_MAX
@@ -428,11 +600,20 @@ static void bnode_insert(bnode *bn, uint32_t *n, const hot_cand *c, uint32_t ci,
     for (uint32_t pos = 0; pos < c->nseg; pos++) {
         uint32_t y;
         if (c->pmask >> pos & 1u) {
+            /* a param, or the mixed segment ending the route: its group's
+             * list, kept on the param node (a holder when no param route
+             * is indexed there); nothing below it */
+            bool mixed = c->mixed_end && pos + 1 == c->nseg;
             if ((y = bn[x].param) == BN_NONE) {
                 y = bn[x].param = bnode_new(bn, n);
                 bn[y].c = c;
                 bn[y].pos = pos;
+                bn[y].holder = mixed;
+            } else if (!mixed) {
+                bn[y].holder = false;
             }
+            if (mixed)
+                return;
         } else {
             const hot_seg *ck = &c->seg[k++];
             y = bn[x].kids;
@@ -525,13 +706,11 @@ static uint32_t index_bits(uint32_t n)
     return b;
 }
 
-/* Threats of param node x (those of its candidate at x's position). */
-static uint32_t threats_of(const bnode *x)
+/* The threats of param node x (its candidate's group at x's position),
+ * or NULL for a static node. */
+static const hot_group *group_of(const hot_walk *hw, const bnode *x)
 {
-    uint32_t n = 0;
-    for (uint32_t t = 0; x->c && t < x->c->nthreats; t++)
-        n += x->c->seg[x->c->nchecks + t].pos == x->pos;
-    return n;
+    return x->c ? &hw->groups[x->c->group[x->pos]] : NULL;
 }
 
 /* A static hot node's key: its first segment's first 8 bytes, or 16 when
@@ -596,7 +775,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
     const char *bytes = hw->bytes;
     uint32_t norder = 1;
     order[0] = 0;
-    size_t nthr = 0, nlab = 0, nrec = 0, nhx = 0;
+    size_t nthr = 0, nlab = 0, nrec = 0, nhx = 0, nmix = 0;
     for (uint32_t i = 0; i < norder; i++) {
         bnode *x = &bn[order[i]];
         uint32_t first = norder;
@@ -605,20 +784,28 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
         x->first = first;
         if (nstat[i] > AD_HOT_SCAN_MAX)
             nhx += (size_t)1 << index_bits(nstat[i]);
-        nthr += threats_of(x);
-        for (uint32_t t = 0; x->c && t < x->c->nthreats; t++)
-            nlab += x->c->seg[x->c->nchecks + t].len;
+        const hot_group *g = group_of(hw, x);
+        for (uint32_t t = 0; g && t < g->n; t++)
+            nlab += hw->threats[g->first + t].len;
+        for (uint32_t t = 0; g && t < g->nmixed; t++) {
+            const hot_mixed *m = &hw->mixed[g->mfirst + t];
+            nlab += m->len;
+            nrec += m->leaf ? m->leaf->n : 0;
+        }
+        nthr += g ? g->n : 0;
+        nmix += g ? g->nmixed : 0;
         if (!x->c)
             nlab += x->len;
     }
     for (size_t i = 0; i < n; i++)
-        nrec += sel[i]->leaf->n;
+        nrec += sel[i]->mixed_end ? 0 : sel[i]->leaf->n;
     /* header on a line boundary (64 bytes of slack), nodes on the next */
     nb = norder; /* merged chains left nodes behind */
     size_t o_nodes = (sizeof(ad_hot) + 63) & ~(size_t)63;
     size_t o_recs = o_nodes + nb * sizeof(ad_hnode);
     size_t o_threat = o_recs + nrec * sizeof(rtm__route *);
-    size_t o_hidx = o_threat + nthr * sizeof(ad_hlabel);
+    size_t o_mixed = o_threat + nthr * sizeof(ad_hlabel);
+    size_t o_hidx = o_mixed + nmix * sizeof(ad_hmixed);
     size_t o_labels = o_hidx + nhx * sizeof(uint16_t);
     size_t all = o_labels + nlab + 64;
     char *base = rtm__calloc(impl->a, all);
@@ -629,6 +816,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
     ad_hnode *nodes = (ad_hnode *)(void *)(mem + o_nodes);
     const rtm__route **recs = (const rtm__route **)(void *)(mem + o_recs);
     ad_hlabel *threat = (ad_hlabel *)(void *)(mem + o_threat);
+    ad_hmixed *mixed = (ad_hmixed *)(void *)(mem + o_mixed);
     uint16_t *hidx = (uint16_t *)(void *)(mem + o_hidx);
     char *labels = mem + o_labels;
     hot->base = base;
@@ -640,6 +828,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
     hot->nodes = nodes;
     hot->hidx = hidx;
     hot->threat = threat;
+    hot->mixed = mixed;
     hot->recs = recs;
     hot->labels = labels;
     size_t nt = 0, nl = 0, nh = 0;
@@ -660,7 +849,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
             nl += x->len;
         }
     }
-    size_t nr = 0;
+    size_t nr = 0, nm = 0;
     for (uint32_t i = 0; i < nb; i++) {
         const bnode *x = &bn[order[i]];
         ad_hnode *d = &nodes[i];
@@ -695,17 +884,35 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
             kf |= (uint64_t)(unsigned char)labels[nodes[d->first + k].label] << (8 * k);
         }
         d->kfirst = kf;
-        if (x->c) {
+        const hot_group *g = group_of(hw, x);
+        if (g) {
+            /* a param node: its threats, the mask of their lengths and its
+             * stop bytes (in lab16, which only static nodes use) */
+            uint64_t lens = 0;
             d->threats = (uint32_t)nt;
-            for (uint32_t t = 0; t < x->c->nthreats; t++) {
-                const hot_seg *ck = &x->c->seg[x->c->nchecks + t];
-                if (ck->pos != x->pos)
-                    continue;
+            d->nthreats = (uint8_t)g->n;
+            for (uint32_t t = 0; t < g->n; t++) {
+                const hot_seg *ck = &hw->threats[g->first + t];
                 threat[nt++] = (ad_hlabel){(uint32_t)nl, ck->len};
-                if (ck->len)
-                    memcpy(labels + nl, bytes + ck->off, ck->len);
+                memcpy(labels + nl, bytes + ck->off, ck->len);
                 nl += ck->len;
-                d->nthreats++;
+                lens |= UINT64_C(1) << (ck->len < 63 ? ck->len : 63);
+            }
+            memcpy(d->lab16, &lens, 8);
+            memcpy(d->lab16 + 8, &g->stops, 8);
+            /* its mixed siblings, each with its leaf inline */
+            d->label = (uint32_t)nm;
+            d->seg1_len = (uint16_t)g->nmixed;
+            d->label_len = x->holder;
+            for (uint32_t t = 0; t < g->nmixed; t++) {
+                const hot_mixed *m = &hw->mixed[g->mfirst + t];
+                const rtm__leaf *lf = m->leaf;
+                mixed[nm++] =
+                    (ad_hmixed){(uint32_t)nl, (uint32_t)nr, m->len, lf ? lf->mask : 0, m->nparams};
+                memcpy(labels + nl, bytes + m->off, m->len);
+                nl += m->len;
+                for (unsigned k = 0; lf && k < lf->n; k++)
+                    recs[nr++] = lf->routes[k];
             }
         }
     }
@@ -781,6 +988,9 @@ static void walk_free(hot_walk *hw)
 {
     free(hw->cands);
     free(hw->bytes);
+    free(hw->groups);
+    free(hw->threats);
+    free(hw->mixed);
 }
 
 /* The sampled routes worth holding, into sel (room for AD_HOT_ROUTES), by
