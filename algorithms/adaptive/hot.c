@@ -221,6 +221,23 @@ static bool reserve_bytes(hot_walk *hw, size_t n)
     return true;
 }
 
+/* The array v, holding n elements of `size` bytes in room for *cap, with
+ * room for one more: itself, or a larger copy (twice the room, `first`
+ * to start with). NULL, with hw->oom set, when out of memory (v is kept). */
+static void *grow_for_one(hot_walk *hw, void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap)
+        return v;
+    size_t c = *cap ? 2 * *cap : first;
+    void *p = realloc(v, c * size);
+    if (!p) {
+        hw->oom = true;
+        return NULL;
+    }
+    *cap = c;
+    return p;
+}
+
 /* Copy n bytes into the label buffer; the offset, or UINT32_MAX on failure. */
 static uint32_t keep_bytes(hot_walk *hw, const char *p, size_t n)
 {
@@ -245,16 +262,10 @@ static void consider(hot_walk *hw, const rtm__leaf *leaf, unsigned nseg, bool mi
         w = 1;
     if (w < 1 || hw->oom)
         return;
-    if (hw->ncands == hw->cap) {
-        size_t cap = hw->cap ? 2 * hw->cap : 64;
-        hot_cand *c = realloc(hw->cands, cap * sizeof *c);
-        if (!c) {
-            hw->oom = true;
-            return;
-        }
-        hw->cands = c;
-        hw->cap = cap;
-    }
+    hot_cand *v = grow_for_one(hw, hw->cands, hw->ncands, &hw->cap, sizeof *v, 64);
+    if (!v)
+        return;
+    hw->cands = v;
     hot_cand *c = &hw->cands[hw->ncands];
     memset(c, 0, sizeof *c);
     c->weight = w;
@@ -338,16 +349,10 @@ static bool group_static(hot_walk *hw, hot_group *g, const char *lab, size_t n)
         return true;
     if (g->n == AD_HOT_THREATS || hw->oom)
         return false;
-    if (hw->nthreats == hw->threats_cap) {
-        size_t cap = hw->threats_cap ? 2 * hw->threats_cap : 256;
-        hot_seg *t = realloc(hw->threats, cap * sizeof *t);
-        if (!t) {
-            hw->oom = true;
-            return false;
-        }
-        hw->threats = t;
-        hw->threats_cap = cap;
-    }
+    hot_seg *t = grow_for_one(hw, hw->threats, hw->nthreats, &hw->threats_cap, sizeof *t, 256);
+    if (!t)
+        return false;
+    hw->threats = t;
     uint32_t off = keep_bytes(hw, lab, n);
     if (off == UINT32_MAX)
         return false;
@@ -377,16 +382,10 @@ static bool group_mixed(hot_walk *hw, hot_group *g, const char *lab, size_t n, u
     }
     if (k == 8 || g->nmixed == AD_HOT_MIXED || hw->oom)
         return false;
-    if (hw->nmixed == hw->mixed_cap) {
-        size_t cap = hw->mixed_cap ? 2 * hw->mixed_cap : 64;
-        hot_mixed *m = realloc(hw->mixed, cap * sizeof *m);
-        if (!m) {
-            hw->oom = true;
-            return false;
-        }
-        hw->mixed = m;
-        hw->mixed_cap = cap;
-    }
+    hot_mixed *m = grow_for_one(hw, hw->mixed, hw->nmixed, &hw->mixed_cap, sizeof *m, 64);
+    if (!m)
+        return false;
+    hw->mixed = m;
     uint32_t off = keep_bytes(hw, lab, n);
     if (off == UINT32_MAX)
         return false;
@@ -399,15 +398,10 @@ static bool group_mixed(hot_walk *hw, hot_group *g, const char *lab, size_t n, u
  * false (its labels are dropped: the param is not indexed). */
 static uint32_t group_end(hot_walk *hw, const hot_group *g, bool ok)
 {
-    if (ok && !hw->oom && hw->ngroups == hw->groups_cap) {
-        size_t cap = hw->groups_cap ? 2 * hw->groups_cap : 64;
-        hot_group *v = realloc(hw->groups, cap * sizeof *v);
-        if (!v)
-            hw->oom = true;
-        else {
+    if (ok && !hw->oom) {
+        hot_group *v = grow_for_one(hw, hw->groups, hw->ngroups, &hw->groups_cap, sizeof *v, 64);
+        if (v)
             hw->groups = v;
-            hw->groups_cap = cap;
-        }
     }
     if (!ok || hw->oom) {
         hw->nthreats = g->first;
