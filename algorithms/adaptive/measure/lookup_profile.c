@@ -31,7 +31,9 @@
  * SPLIT=hit|miss times only the requests the hot index answers, or only
  * those it leaves to the tree (decided by the adaptive router itself, or
  * for the others and NOHOT=1 by an adaptive router built and warmed up
- * the same way).
+ * the same way). FULL=1 then publishes the index of every route it can
+ * hold (with NOSAMPLE=1 no tick replaces it; with SPLIT=miss the count
+ * printed is the requests it cannot answer).
  * Not part of the library or the tests; built by hand (README
  * "Reproducing").
  *
@@ -257,6 +259,8 @@ int main(int argc, char **argv)
     const char *relay = getenv("RELAYOUT");
     if (relay && a == RTM_ALGO_ADAPTIVE)
         relayout(r->impl, relay);
+    if (getenv("FULL") && a == RTM_ALGO_ADAPTIVE && rtm__adaptive_hot_build_all(r->impl) != 0)
+        return 1;
     if (getenv("NOSAMPLE") && a == RTM_ALGO_ADAPTIVE)
         stop_sampling(r);
     const char *split = getenv("SPLIT");
