@@ -162,8 +162,10 @@ typedef struct ad_hot_seen {
  * inline: method mask and records at recs[rec]. A param node carries its
  * threats: threat[threats, + nthreats) are labels its segment must not
  * equal, and in lab16 (unused by a param) the mask of their lengths (bit
- * min(length, 63)) and, from byte 8, the stop bytes its segment must not
- * hold (one per mixed sibling, '/' in the unused bytes). */
+ * min(length, 63)) and, from byte 8, the stop bytes (one per mixed
+ * sibling, '/' in the unused bytes) of its mixed siblings, which are
+ * mixed[label, + seg1_len); label_len is 1 on a *holder*, a param node
+ * standing only for them (no param route held there: never entered). */
 typedef struct ad_hnode {
     uint64_t kfirst;        /* first bytes of the static children (small node), '/' above */
     char lab16[16];         /* static: the label's first 16 bytes, '/', zero above */
