@@ -3,7 +3,9 @@
 # The main benchmark job: install what is missing, build routematch-bench in
 # Release, run the QPS-decay sweep over every compiled-in algorithm, and write
 # results/decay.csv, results/decay.png and results/summary.txt (the summary
-# is printed too). Progress goes to standard error.
+# is printed too); then time the algorithms against each other on every
+# shipped table in interleaved rounds (results/ratios.txt, printed too).
+# Progress goes to standard error.
 #
 #   bench/run.sh            full sweep: 10 .. 1,000,000 routes (under 10 min on 2 cores)
 #   bench/run.sh --quick    CI: 10 .. 100,000 routes, short timings (under 1 min)
@@ -28,7 +30,7 @@ while [ $# -gt 0 ]; do
     --zipf) zipf=--zipf ;;
     --zipf=*) zipf=$1 ;;
     --help | -h)
-        sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     --)
@@ -103,4 +105,27 @@ say "sweep: $bench --sweep $mode $zipf $flags (progress below)"
 say "fitting the model and plotting"
 python3 bench/decay.py "$out/decay.json" --out "$out" \
     --note "command: bench/run.sh $mode $zipf (flags: $flags)"
-say "done: $out/decay.csv $out/decay.png $out/summary.txt"
+
+# ---- 5. Interleaved ratios on every shipped table ----
+say "building routematch-ratio"
+cmake --build "$build" --target routematch-ratio --parallel "$jobs" >/dev/null
+if [ "$quick" = 1 ]; then
+    rflags="--rounds 5 --slot-ms 5 --policy-warmup 2"
+else
+    rflags="--rounds 31 --slot-ms 20"
+fi
+say "ratios: routematch-ratio --brief $rflags, uniform and Zipf, per table"
+{
+    echo "# routematch-ratio --brief $rflags (bench/README.md): median ns per lookup over"
+    echo "# interleaved rounds; ratio: the faster of the others' rate over the candidate's"
+    echo "# (adaptive), per round: median, p25, p75; at_target: rounds at >= 1.15x"
+    for f in data/routes/*.routes data/routes/*.routes.gz; do
+        [ -f "$f" ] || continue
+        for z in "" --zipf; do
+            # shellcheck disable=SC2086
+            "$build/bench/routematch-ratio" --routes "$f" $z --brief $rflags
+        done
+    done
+} >"$out/ratios.txt"
+cat "$out/ratios.txt"
+say "done: $out/decay.csv $out/decay.png $out/summary.txt $out/ratios.txt"
