@@ -1073,21 +1073,64 @@ TEST(adaptive, hot_index_label_lengths)
     rtm_free(tree);
 }
 
-/* Hot trie nodes whose statics' hash slots are keyed by 16 bytes. */
-static size_t ad_hot_wide_nodes(const rtm_router *r)
+/* Hot trie nodes whose statics' hash slots are keyed `keying`
+ * (AD_HOT_WIDE: by 16 bytes, AD_HOT_WHOLE: by the whole segment). */
+static size_t ad_hot_keyed_nodes(const rtm_router *r, unsigned keying)
 {
     const ad_hot *h = atomic_load(&r->impl->hot);
     size_t n = 0;
     for (uint32_t i = 0; h && i < h->nnodes; i++)
-        n += (h->nodes[i].hbits & AD_HOT_WIDE) != 0;
+        n += (h->nodes[i].hbits & AD_HOT_KEYING) == keying;
     return n;
 }
 
-/* A node whose statics share their first 8 bytes, more than AD_HOT_SHARED
- * of them, keys its hash slots by 16 bytes; the index still answers every
- * request as the tree does: each label, one byte short, one byte long, its
- * last byte changed, at the path's end or before more segments. With
- * AD_HOT_SHARED sharing, the node keeps keys of 8 bytes. */
+/* Statics shared[0, nheld) beside 8 others under /p: with more than
+ * AD_HOT_SHARED of them sharing a key of 8 bytes (and of 16), the node
+ * keys its hash slots by 16 bytes (by the whole segment): `keying`; with
+ * AD_HOT_SHARED, by 8. The index still answers every request as the tree does: each
+ * label, one byte short, one byte long, its last byte changed, at the
+ * path's end or before more segments. */
+static void ad_check_shared_keys(const char *const *shared, size_t nshared, unsigned keying)
+{
+    static const char *const others[] = {"a", "b", "users", "orders", "x1", "x2", "x3", "x4"};
+    static const char *const shapes[] = {"/p/@", "/p/@/{id}"};
+    static const char *const requests[] = {"/p/@", "/p/@/7", "/p/@/", "/p/@/7/8"};
+    ASSERT_EQ_UINT(nshared, AD_HOT_SHARED + 2);
+    for (size_t nheld = AD_HOT_SHARED; nheld <= nshared; nheld += 2) {
+        rtm_router *tree = ad_new_flags(1, RTM_ADAPTIVE_NO_HOT);
+        rtm_router *r = ad_new(1, NULL);
+        char buf[256], lab[64];
+        uint32_t id = 0;
+        for (size_t i = 0; i < nheld + RT_COUNT(others); i++)
+            ad_add_shapes(r, tree, shapes, RT_COUNT(shapes),
+                          i < nheld ? shared[i] : others[i - nheld], &id);
+        ASSERT_OK(rtm__adaptive_hot_build_all(r->impl));
+        ASSERT_EQ_UINT(ad_hot_info(r).routes, id);
+        unsigned expect = nheld > AD_HOT_SHARED ? keying : 0;
+        ASSERT_EQ_UINT(ad_hot_keyed_nodes(r, AD_HOT_WIDE), expect == AD_HOT_WIDE);
+        ASSERT_EQ_UINT(ad_hot_keyed_nodes(r, AD_HOT_WHOLE), expect == AD_HOT_WHOLE);
+        for (size_t i = 0; i < nshared + RT_COUNT(others); i++) {
+            const char *l = i < nshared ? shared[i] : others[i - nshared];
+            for (int variant = 0; variant < 4; variant++) {
+                ad_label_variant(lab, l, variant);
+                for (size_t k = 0; k < RT_COUNT(requests); k++) {
+                    size_t len = ad_shape(buf, sizeof buf, requests[k], lab);
+                    uint32_t hits = ad_hot_info(r).hits;
+                    ad_assert_hot_same_n(r, tree, "GET", buf, len);
+                    rtm_result res;
+                    rtm_match(r, RTM_GET, buf, len, &res);
+                    bool held = i < nheld || i >= nshared;
+                    if (variant == 0 && k < 2 && held) /* the index answered */
+                        ASSERT_EQ_UINT(ad_hot_info(r).hits, hits + 1);
+                }
+            }
+        }
+        ad_assert_invariants(r);
+        rtm_free(r);
+        rtm_free(tree);
+    }
+}
+
 TEST(adaptive, hot_index_wide_keys)
 {
     static const char *const shared[] = {"Microsof",
@@ -1100,41 +1143,25 @@ TEST(adaptive, hot_index_wide_keys)
                                          "Microsoft.Network",
                                          "Microsoft.KeyVaultAndMore", /* past 16 bytes */
                                          "Microsoft.KeyVaultAndMorx"};
-    static const char *const others[] = {"a", "b", "users", "orders", "x1", "x2", "x3", "x4"};
-    static const char *const shapes[] = {"/p/@", "/p/@/{id}"};
-    static const char *const requests[] = {"/p/@", "/p/@/7", "/p/@/", "/p/@/7/8"};
-    _Static_assert(RT_COUNT(shared) == AD_HOT_SHARED + 2, "wide with all, narrow with 8");
-    for (size_t nshared = AD_HOT_SHARED; nshared <= RT_COUNT(shared); nshared += 2) {
-        rtm_router *tree = ad_new_flags(1, RTM_ADAPTIVE_NO_HOT);
-        rtm_router *r = ad_new(1, NULL);
-        char buf[256], lab[64];
-        uint32_t id = 0;
-        for (size_t i = 0; i < nshared + RT_COUNT(others); i++)
-            ad_add_shapes(r, tree, shapes, RT_COUNT(shapes),
-                          i < nshared ? shared[i] : others[i - nshared], &id);
-        ASSERT_OK(rtm__adaptive_hot_build_all(r->impl));
-        ASSERT_EQ_UINT(ad_hot_info(r).routes, id);
-        ASSERT_EQ_UINT(ad_hot_wide_nodes(r), nshared > AD_HOT_SHARED ? 1 : 0);
-        for (size_t i = 0; i < RT_COUNT(shared) + RT_COUNT(others); i++) {
-            const char *l = i < RT_COUNT(shared) ? shared[i] : others[i - RT_COUNT(shared)];
-            for (int variant = 0; variant < 4; variant++) {
-                ad_label_variant(lab, l, variant);
-                for (size_t k = 0; k < RT_COUNT(requests); k++) {
-                    size_t len = ad_shape(buf, sizeof buf, requests[k], lab);
-                    uint32_t hits = ad_hot_info(r).hits;
-                    ad_assert_hot_same_n(r, tree, "GET", buf, len);
-                    rtm_result res;
-                    rtm_match(r, RTM_GET, buf, len, &res);
-                    bool held = i < nshared || i >= RT_COUNT(shared);
-                    if (variant == 0 && k < 2 && held) /* the index answered */
-                        ASSERT_EQ_UINT(ad_hot_info(r).hits, hits + 1);
-                }
-            }
-        }
-        ad_assert_invariants(r);
-        rtm_free(r);
-        rtm_free(tree);
-    }
+    ad_check_shared_keys(shared, RT_COUNT(shared), AD_HOT_WIDE);
+}
+
+/* Slack's shape: ten labels sharing their first 16 bytes, of 16 to 33
+ * bytes (a chunk of 0 bytes after 16 and 24), are keyed by the whole
+ * segment. */
+TEST(adaptive, hot_index_whole_segment_keys)
+{
+    static const char *const shared[] = {"admin.conversati",
+                                         "admin.conversatio",
+                                         "admin.conversations.arc",
+                                         "admin.conversations.arch",
+                                         "admin.conversations.archi",
+                                         "admin.conversations.create",
+                                         "admin.conversations.search",
+                                         "admin.conversations.setTeams",
+                                         "admin.conversations.restrictAcc",
+                                         "admin.conversations.restrictAcce"};
+    ad_check_shared_keys(shared, RT_COUNT(shared), AD_HOT_WHOLE);
 }
 
 /* A window of 10 routes (/s0 .. /s9) 30 times each and 30 (/s100 ..

@@ -937,22 +937,39 @@ AD_INLINE bool hot_label_at(const ad_hot *hot, const ad_hnode *t, const char *pa
     return n == len - a || path[a + n] == '/';
 }
 
+/* The whole segment at a folded as ad_hot_fold's comment says, from
+ * w = hot_word(path, len, a) and z, its '/' bytes (0: none). */
+AD_INLINE uint64_t hot_whole_key(const char *path, size_t len, size_t a, uint64_t w, uint64_t z)
+{
+    uint64_t h = 0;
+    while (!z) { /* at least 8 bytes before the segment's end: a + 8 <= len */
+        h = ad_hot_fold(h, w);
+        a += 8;
+        w = hot_word(path, len, a);
+        z = rtm__bytes_eq(w, '/');
+    }
+    return ad_hot_fold(h, w & ad_low_bytes(rtm__first_byte(z)));
+}
+
 /* A node with more than AD_HOT_SCAN_MAX statics: the one equal to the
  * segment at a, by the hash slot of its first segment's first 8 bytes (w
  * masked at its first '/'), or 16 in a node marked AD_HOT_WIDE (then the
- * next word so masked too, when w has no '/'). NULL when none. */
+ * next word so masked too, when w has no '/'), or all of it in one marked
+ * AD_HOT_WHOLE. NULL when none. */
 AD_INLINE const ad_hnode *hot_probe(const ad_hot *hot, const ad_hnode *x, const char *path,
                                     size_t len, size_t a, uint64_t w)
 {
     uint64_t z = rtm__bytes_eq(w, '/');
     uint64_t lo = w & ad_low_bytes(z ? rtm__first_byte(z) : 8), hi = 0;
     unsigned bits = x->hbits;
-    if (__builtin_expect(bits & AD_HOT_WIDE, 0)) {
-        bits &= ~AD_HOT_WIDE;
-        if (!z) { /* at least 8 bytes before the segment's end: a + 8 <= len */
+    if (__builtin_expect(bits & AD_HOT_KEYING, 0)) {
+        if (bits & AD_HOT_WHOLE) {
+            lo = hot_whole_key(path, len, a, w, z);
+        } else if (!z) { /* at least 8 bytes before the segment's end: a + 8 <= len */
             uint64_t w2 = hot_word(path, len, a + 8), z2 = rtm__bytes_eq(w2, '/');
             hi = w2 & ad_low_bytes(z2 ? rtm__first_byte(z2) : 8);
         }
+        bits &= ~AD_HOT_KEYING;
     }
     const uint16_t *tab = hot->hidx + x->firsts;
     uint32_t mask = (1u << bits) - 1, k;

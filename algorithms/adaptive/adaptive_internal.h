@@ -182,7 +182,8 @@ typedef struct ad_hnode {
     uint8_t param;          /* 1: a param child follows */
     uint8_t nthreats;       /* param: threats */
     uint8_t hbits;          /* nstatic > AD_HOT_SCAN_MAX: log2 of the index size,
-                               | AD_HOT_WIDE when it is keyed by 16 bytes */
+                               | AD_HOT_WIDE when it is keyed by 16 bytes,
+                               | AD_HOT_WHOLE by the whole first segment */
     const rtm__route *rec0; /* leaf: recs[rec], inline (the usual single method) */
 } ad_hnode;
 _Static_assert(sizeof(ad_hnode) == 64, "a hot trie node is one cache line");
@@ -190,7 +191,9 @@ _Static_assert(AD_HOT_THREATS <= UINT8_MAX, "nthreats is 8 bits");
 
 #define AD_HOT_SCAN_MAX 8u    /* more static children than this: hash index */
 #define AD_HOT_WIDE     0x80u /* in hbits: keys of 16 bytes (children share 8) */
-#define AD_HOT_SHARED   8u    /* more children sharing their first 8 bytes: wide */
+#define AD_HOT_WHOLE    0x40u /* in hbits: keys of the whole segment (children share 16) */
+#define AD_HOT_KEYING   (AD_HOT_WIDE | AD_HOT_WHOLE)
+#define AD_HOT_SHARED   8u /* more children sharing their first 8 bytes: wide */
 /* A node has at most as many static children as the index has routes; its
  * hash slots (uint16_t) and nstatic hold 1 + a child's position. */
 _Static_assert(AD_HOT_ROUTES < UINT16_MAX && AD_HOT_FULL_ROUTES < UINT16_MAX,
@@ -323,6 +326,16 @@ static inline uint64_t ad_low_bytes(size_t n)
 static inline uint32_t ad_hot_slot(uint64_t lo, uint64_t hi, unsigned bits)
 {
     return (uint32_t)(((lo ^ (hi * 0xC2B2AE3D27D4EB4Full)) * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+}
+
+/* A whole segment's key (a hot node keyed AD_HOT_WHOLE): its bytes 8 at a
+ * time as little-endian words, the last chunk of 0 to 7 bytes zero above,
+ * each folded in by one multiply; the key is what ad_hot_slot reads as
+ * `lo`. The build and the lookup fold the same chunks, so two segments
+ * share a key only by a 64-bit collision (the label compare decides). */
+static inline uint64_t ad_hot_fold(uint64_t h, uint64_t chunk)
+{
+    return (h ^ chunk) * 0x9E3779B97F4A7C15ull + 0xD6E8FEB86659FD93ull;
 }
 
 /* log2 of the hash index size for a group of nstatic static children (at

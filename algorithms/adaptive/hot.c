@@ -707,36 +707,53 @@ static const hot_group *group_of(const hot_walk *hw, const bnode *x)
     return x->c ? &hw->groups[x->c->group[x->pos]] : NULL;
 }
 
-/* A static hot node's key: its first segment's first 8 bytes, or 16 when
- * `wide`, as two little-endian words, zero above. */
-static void slot_key(const ad_hnode *t, bool wide, uint64_t key[2])
+/* A static hot node's key: its first segment's first 8 bytes (keying 0),
+ * or 16 (AD_HOT_WIDE), as two little-endian words, zero above; or the
+ * whole segment folded (AD_HOT_WHOLE) in key[0], key[1] zero. */
+static void slot_key(const ad_hnode *t, const char *labels, unsigned keying, uint64_t key[2])
 {
     key[0] = key[1] = 0;
-    for (unsigned j = 0; j < t->seg1_len && j < (wide ? 16u : 8u); j++)
+    if (keying == AD_HOT_WHOLE) {
+        const char *s = labels + t->label;
+        uint64_t h = 0, chunk = 0;
+        unsigned j = 0;
+        for (; j < t->seg1_len; j++) {
+            chunk |= (uint64_t)(unsigned char)s[j] << (8 * (j % 8));
+            if (j % 8 == 7) {
+                h = ad_hot_fold(h, chunk);
+                chunk = 0;
+            }
+        }
+        key[0] = ad_hot_fold(h, chunk); /* the last 0..7 bytes */
+        return;
+    }
+    for (unsigned j = 0; j < t->seg1_len && j < (keying ? 16u : 8u); j++)
         key[j / 8] |= (uint64_t)(unsigned char)t->lab16[j] << (8 * (j % 8));
 }
 
 /* Fill a node's hash slots (2^bits, zeroed) with its n static children:
- * each keyed by its first segment's first 8 bytes, or 16 when `wide`, as
- * lookups read them (hot_probe). False, with the slots to be refilled
- * wide, when more than AD_HOT_SHARED children share a key of 8 bytes: a
- * lookup would compare them all (the corpus's root: 331 of its 1,319
- * first segments begin "azure.co", 184 "amazonaw", 154 "googleap"; under
- * Zipf traffic the index's failed attempt on a request it leaves to the
- * tree took 1,422 instructions, 282 keyed wide).
- * A few are cheaper than the second word a wide key reads on every probe
+ * each keyed by its first segment's first 8 bytes, 16 or all of it (see
+ * slot_key), as lookups read them (hot_probe). False, with the slots to be
+ * refilled with the next keying, when more than AD_HOT_SHARED children
+ * share a key of 8 or 16 bytes: a lookup would compare them all (the corpus's root: 331 of its
+ * 1,319 first segments begin "azure.co", 184 "amazonaw", 154 "googleap"; under Zipf traffic the
+ * index's failed attempt on a request it leaves to the tree took 1,422 instructions, 282 keyed
+ * wide). Slack's 17 "admin.conversations.*" share 16, and keyed wide its table took 66 ns per
+ * lookup against radix's 49. A few are cheaper than the second word a wide key reads on every probe
  * (Stripe's "payment_intents", "payment_methods", ...: 52.7 -> 58.7 ns per
  * lookup keyed wide). */
-static bool fill_slots(uint16_t *tab, const ad_hnode *kids, uint32_t n, unsigned bits, bool wide)
+static bool fill_slots(uint16_t *tab, const ad_hnode *kids, const char *labels, uint32_t n,
+                       unsigned bits, unsigned keying)
 {
     uint32_t mask = (1u << bits) - 1;
     for (uint32_t k = 0; k < n; k++) {
         uint64_t key[2], other[2];
-        slot_key(&kids[k], wide, key);
+        slot_key(&kids[k], labels, keying, key);
         uint32_t h = ad_hot_slot(key[0], key[1], bits), shared = 0;
         for (; tab[h]; h = (h + 1) & mask) {
-            slot_key(&kids[tab[h] - 1], wide, other);
-            if (!wide && other[0] == key[0] && ++shared == AD_HOT_SHARED)
+            slot_key(&kids[tab[h] - 1], labels, keying, other);
+            if (keying != AD_HOT_WHOLE && other[0] == key[0] && other[1] == key[1] &&
+                ++shared == AD_HOT_SHARED)
                 return false;
         }
         tab[h] = (uint16_t)(k + 1);
@@ -862,13 +879,15 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
         if (nstat[i] > AD_HOT_SCAN_MAX) {
             unsigned bits = index_bits(nstat[i]);
             d->firsts = (uint32_t)nh;
-            if (!fill_slots(hidx + nh, nodes + d->first, nstat[i], bits, false)) {
+            static const unsigned keyings[] = {0, AD_HOT_WIDE, AD_HOT_WHOLE};
+            for (unsigned k = 0;; k++) {
                 memset(hidx + nh, 0, ((size_t)1 << bits) * sizeof *hidx);
-                fill_slots(hidx + nh, nodes + d->first, nstat[i], bits, true);
-                bits |= AD_HOT_WIDE;
+                if (fill_slots(hidx + nh, nodes + d->first, labels, nstat[i], bits, keyings[k])) {
+                    d->hbits = (uint8_t)(bits | keyings[k]);
+                    break;
+                }
             }
-            d->hbits = (uint8_t)bits;
-            nh += (size_t)1 << (bits & ~AD_HOT_WIDE);
+            nh += (size_t)1 << bits;
         }
         /* the first bytes of up to AD_HOT_SCAN_MAX statics; '/' where no
          * child is (a non-empty segment never starts with it) */
