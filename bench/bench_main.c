@@ -297,19 +297,7 @@ static const char *floor_setup(void *payload, int64_t arg)
     if (why)
         return why;
     const wl_requests *q = app.reqs;
-    const char **strs = malloc(q->n * sizeof *strs);
-    uint32_t *lens = malloc(q->n * sizeof *lens);
-    int rc = -1;
-    if (strs && lens) {
-        for (size_t i = 0; i < q->n; i++) {
-            strs[i] = q->v[i].path;
-            lens[i] = q->v[i].len;
-        }
-        rc = hashfloor_build(&app.floor, strs, lens, q->n);
-    }
-    free(strs);
-    free(lens);
-    if (rc != 0)
+    if (hashfloor_build(&app.floor, q->v, q->n) != 0)
         return "out of memory building the floor table";
     if (app.floor_n != it->nroutes) {
         app.floor_n = it->nroutes;

@@ -25,7 +25,7 @@ uint64_t hashfloor_hash(const char *p, size_t n)
     return h ^ (h >> 29);
 }
 
-int hashfloor_build(hashfloor *f, const char *const *strs, const uint32_t *lens, size_t n)
+int hashfloor_build(hashfloor *f, const wl_req *v, size_t n)
 {
     size_t cap = 16;
     while (cap < 2 * n)
@@ -35,7 +35,7 @@ int hashfloor_build(hashfloor *f, const char *const *strs, const uint32_t *lens,
         return -1;
     f->mask = cap - 1;
     for (size_t i = 0; i < n; i++) {
-        hashfloor_key k = {strs[i], lens[i], hashfloor_hash(strs[i], lens[i])};
+        hashfloor_key k = {v[i].path, v[i].len, hashfloor_hash(v[i].path, v[i].len)};
         size_t s = k.h & f->mask;
         while (f->tab[s].p && !(f->tab[s].n == k.n && !memcmp(f->tab[s].p, k.p, k.n)))
             s = (s + 1) & f->mask;

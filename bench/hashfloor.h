@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "workload.h" /* wl_req */
+
 typedef struct hashfloor_key {
     const char *p; /* the string (borrowed) */
     size_t n;      /* its length */
@@ -21,9 +23,10 @@ typedef struct hashfloor {
 } hashfloor;
 
 uint64_t hashfloor_hash(const char *p, size_t n);
-/* Build the table over strs[i], lens[i] (duplicates are stored once).
- * Returns 0 or -1 when out of memory. The strings must outlive the table. */
-int hashfloor_build(hashfloor *f, const char *const *strs, const uint32_t *lens, size_t n);
+/* Build the table over the paths of requests v[0, n) (duplicates are
+ * stored once). Returns 0 or -1 when out of memory. The paths must outlive
+ * the table. */
+int hashfloor_build(hashfloor *f, const wl_req *v, size_t n);
 /* 1 when (p, n) is in the table, else 0. */
 int hashfloor_lookup(const hashfloor *f, const char *p, size_t n);
 void hashfloor_free(hashfloor *f);

@@ -205,23 +205,6 @@ static int build(contestant *c, const wl_pool *pool)
     return 0;
 }
 
-static int build_floor(hashfloor *fl, const wl_requests *q)
-{
-    const char **strs = malloc(q->n * sizeof *strs);
-    uint32_t *lens = malloc(q->n * sizeof *lens);
-    int rc = -1;
-    if (strs && lens) {
-        for (size_t i = 0; i < q->n; i++) {
-            strs[i] = q->v[i].path;
-            lens[i] = q->v[i].len;
-        }
-        rc = hashfloor_build(fl, strs, lens, q->n);
-    }
-    free(strs);
-    free(lens);
-    return rc;
-}
-
 /* The candidate's target against the fastest other router (issue 4's
  * lookup-rate target under skewed traffic); rounds at or above it are
  * counted. */
@@ -307,7 +290,7 @@ int main(int argc, char **argv)
     /* contestant 0 is the floor, then the routers in enum order */
     contestant *cs = calloc(RTM_ALGO_COUNT + 1, sizeof *cs);
     hashfloor fl;
-    if (!cs || build_floor(&fl, &q) != 0) {
+    if (!cs || hashfloor_build(&fl, q.v, q.n) != 0) {
         fprintf(stderr, "routematch-ratio: out of memory\n");
         return 1;
     }
