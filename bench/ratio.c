@@ -150,6 +150,7 @@ static int parse_args(int argc, char **argv, options *o)
     }
     char buf[256];
     snprintf(buf, sizeof buf, "%s", algos ? algos : "trie,radix,adaptive");
+    rtm_algorithm last = RTM_ALGO_DEFAULT;
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
         rtm_algorithm a;
         if (rtm_algorithm_from_name(tok, &a) == 0 && !rtm_algorithm_available(a) && !algos)
@@ -161,9 +162,9 @@ static int parse_args(int argc, char **argv, options *o)
         if (a == RTM_ALGO_DEFAULT)
             a = rtm_algorithm_default();
         o->algos[a] = true;
-        o->candidate =
-            a == RTM_ALGO_ADAPTIVE || o->candidate != RTM_ALGO_ADAPTIVE ? a : o->candidate;
+        last = a;
     }
+    o->candidate = o->algos[RTM_ALGO_ADAPTIVE] ? RTM_ALGO_ADAPTIVE : last;
     if (cand && (rtm_algorithm_from_name(cand, &o->candidate) != 0 || !o->algos[o->candidate])) {
         fprintf(stderr, "routematch-ratio: candidate '%s' is not among the algorithms\n", cand);
         return -1;
