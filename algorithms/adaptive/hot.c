@@ -735,13 +735,15 @@ static void slot_key(const ad_hnode *t, const char *labels, unsigned keying, uin
  * each keyed by its first segment's first 8 bytes, 16 or all of it (see
  * slot_key), as lookups read them (hot_probe). False, with the slots to be
  * refilled with the next keying, when more than AD_HOT_SHARED children
- * share a key of 8 or 16 bytes: a lookup would compare them all (the corpus's root: 331 of its
- * 1,319 first segments begin "azure.co", 184 "amazonaw", 154 "googleap"; under Zipf traffic the
- * index's failed attempt on a request it leaves to the tree took 1,422 instructions, 282 keyed
- * wide). Slack's 17 "admin.conversations.*" share 16, and keyed wide its table took 66 ns per
- * lookup against radix's 49. A few are cheaper than the second word a wide key reads on every probe
- * (Stripe's "payment_intents", "payment_methods", ...: 52.7 -> 58.7 ns per
- * lookup keyed wide). */
+ * share a key of 8 or 16 bytes: a lookup would compare them all. The
+ * corpus's root: 331 of its 1,319 first segments begin "azure.co", 184
+ * "amazonaw", 154 "googleap"; under Zipf traffic the index's failed
+ * attempt on a request it leaves to the tree took 1,422 instructions, 282
+ * keyed wide. Slack's 17 "admin.conversations.*" share 16 bytes: keyed
+ * wide, its lookups took 66 ns against radix's 49. A few sharing are
+ * cheaper than the second word a wide key reads on every probe (Stripe's
+ * "payment_intents", "payment_methods", ...: 52.7 -> 58.7 ns per lookup
+ * keyed wide). */
 static bool fill_slots(uint16_t *tab, const ad_hnode *kids, const char *labels, uint32_t n,
                        unsigned bits, unsigned keying)
 {
