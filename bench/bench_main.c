@@ -112,9 +112,6 @@ static const char usage[] =
 
 typedef enum item_kind { ITEM_FLOOR, ITEM_MATCH, ITEM_MATCH_MT, ITEM_MEMLAT } item_kind;
 
-/* The adaptive algorithm's policy period when rtm_config leaves it 0
- * (routematch.h: adaptive_period_ms, default 500). */
-#define POLICY_PERIOD_S 0.5
 /* Threads of match_mt at most. */
 #define MT_MAX_THREADS 16
 /* Runs of one match_mt family remembered (1-thread rates). */
@@ -573,10 +570,10 @@ static const char *match_setup(void *payload, int64_t arg)
     double warm_secs = app.opt.warm_secs;
     size_t warm_max = app.opt.warm_max;
     if (app.policy_warm) {
-        warm_secs = (app.opt.policy_periods + 0.25) * POLICY_PERIOD_S;
+        warm_secs = (app.opt.policy_periods + 0.25) * WL_POLICY_PERIOD_S;
         warm_max = SIZE_MAX;
         progress(it, ": warming up %.2f s (%g policy periods of %.0f ms)", warm_secs,
-                 app.opt.policy_periods, POLICY_PERIOD_S * 1e3);
+                 app.opt.policy_periods, WL_POLICY_PERIOD_S * 1e3);
     }
     rtm_stats st0;
     rtm_get_stats(app.router, &st0);
@@ -596,7 +593,7 @@ static const char *match_setup(void *payload, int64_t arg)
          * traffic again (after a shorter one its next tick rebuilt the hot
          * index from a fraction of a window: 680 of github's 785 routes,
          * and the timing started with it). */
-        double again = app.policy_warm ? 1.25 * POLICY_PERIOD_S : app.opt.warm_secs;
+        double again = app.policy_warm ? 1.25 * WL_POLICY_PERIOD_S : app.opt.warm_secs;
         for (t0 = wl_now(); wl_now() - t0 < again;)
             sink += match_batch(app.router, q, &i, 256);
     }
@@ -1129,7 +1126,7 @@ static void add_context(void)
         snprintf(buf, sizeof buf,
                  "routers with a background policy (adaptive) are warmed up for %g periods of "
                  "%.0f ms plus a quarter%s; others %.2f s",
-                 app.opt.policy_periods, POLICY_PERIOD_S * 1e3,
+                 app.opt.policy_periods, WL_POLICY_PERIOD_S * 1e3,
                  app.opt.quick && app.opt.sweep && !app.opt.policy_periods_set
                      ? ", at the sweep's largest size only (--quick)"
                      : "",

@@ -31,8 +31,7 @@
 #include "routematch.h"
 #include "workload.h"
 
-#define MAX_ROUNDS      1000
-#define POLICY_PERIOD_S 0.5 /* the adaptive router's default policy period */
+#define MAX_ROUNDS 1000
 
 typedef struct options {
     const char *routes;
@@ -322,7 +321,7 @@ int main(int argc, char **argv)
         if (!(st.metric_source && st.metric_source[0]) || o.policy_periods == 0)
             continue;
         double t0 = wl_now();
-        for (; wl_now() - t0 < (o.policy_periods + 0.25) * POLICY_PERIOD_S; cursor += 4096)
+        for (; wl_now() - t0 < (o.policy_periods + 0.25) * WL_POLICY_PERIOD_S; cursor += 4096)
             run_lookups(&cs[k], &fl, &q, cursor, 4096);
         rtm_get_stats(cs[k].router, &st);
         if (!o.brief)

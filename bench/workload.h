@@ -94,6 +94,11 @@ int wl_requests_read(wl_requests *out, const char *path, char *err, size_t errle
 
 void wl_requests_free(wl_requests *r);
 
+/* The adaptive algorithm's policy period when rtm_config leaves it 0
+ * (routematch.h: adaptive_period_ms, default 500): what the benchmarks'
+ * warm-ups count in. */
+#define WL_POLICY_PERIOD_S 0.5
+
 /* Seconds on CLOCK_MONOTONIC. */
 double wl_now(void);
 /* CPU seconds of the calling thread (CLOCK_THREAD_CPUTIME_ID). */
