@@ -325,8 +325,9 @@ int main(int argc, char **argv)
             run_lookups(&cs[k], &fl, &q, cursor, 4096);
         rtm_get_stats(cs[k].router, &st);
         if (!o.brief)
-            printf("%s: warmed up %.2f s: %llu reshape(s), hot index of %zu route(s)\n", cs[k].name,
-                   wl_now() - t0, (unsigned long long)st.reshapes, st.hot_routes);
+            printf("%s: warmed up %.2f s: %llu reshape(s), hot index of %zu route(s), front %s\n",
+                   cs[k].name, wl_now() - t0, (unsigned long long)st.reshapes, st.hot_routes,
+                   st.front);
     }
     double slowest = 0;
     for (unsigned k = 0; k < nc; k++) {
@@ -367,8 +368,8 @@ int main(int argc, char **argv)
         rtm_stats st;
         rtm_get_stats(cs[cand].router, &st);
         if (st.metric_source && st.metric_source[0])
-            printf("%s after the rounds: %llu reshape(s), hot index of %zu route(s)\n",
-                   cs[cand].name, (unsigned long long)st.reshapes, st.hot_routes);
+            printf("%s after the rounds: %llu reshape(s), hot index of %zu route(s), front %s\n",
+                   cs[cand].name, (unsigned long long)st.reshapes, st.hot_routes, st.front);
     }
 
     for (unsigned k = 1; k < nc; k++)

@@ -198,6 +198,9 @@ typedef struct rtm_config {
 /** Adaptive: hold only sampled routes in the hot-route index, never every
  * eligible route of the table (less memory under broad traffic). */
 #define RTM_ADAPTIVE_NO_FULL_INDEX 4u
+/** Adaptive: keep no radix copy of the table (about half the memory; the
+ * policy can then never let a radix tree answer, see the adaptive README). */
+#define RTM_ADAPTIVE_NO_MIRROR 8u
 
 /* ---- Router ---- */
 
@@ -293,6 +296,8 @@ typedef struct rtm_stats {
     uint64_t reshapes;         /**< adaptive: subtrees re-encoded so far */
     const char *metric_source; /**< adaptive: where miss ratios come from, else "" */
     size_t hot_routes;         /**< adaptive: routes in the published hot-route index */
+    const char *front;         /**< adaptive: what answers lookups: "index", "tree" or
+                                    "radix" (the radix copy); else "" */
 } rtm_stats;
 
 /** Fill `out`. Thread safety: writer-side (not during add/remove). Allocates: no. */

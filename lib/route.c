@@ -114,8 +114,11 @@ int rtm__leaf_without(rtm__alloc *a, const rtm__leaf *old, unsigned methods, rtm
     rtm__leaf *l = leaf_alloc(a, keep);
     if (!l)
         return rtm__diag_set(diag, RTM_ENOMEM, 0, 0, "out of memory");
-    for (unsigned i = 0; i < old->n; i++)
-        if (!(methods & (1u << old->routes[i]->method)))
+    /* Record i holds the i-th lowest method slot of the mask: the records
+     * themselves are not read (a mirror's may already be freed). */
+    unsigned slots = old->mask;
+    for (unsigned i = 0; i < old->n; i++, slots &= slots - 1u)
+        if (!(methods & slots & (0u - slots)))
             l->routes[l->n++] = old->routes[i];
     l->mask = (uint16_t)(old->mask & ~methods);
     *out = l;

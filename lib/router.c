@@ -273,6 +273,7 @@ void rtm_get_stats(const rtm_router *r, rtm_stats *out)
 {
     memset(out, 0, sizeof *out);
     out->metric_source = "";
+    out->front = "";
     if (!r)
         return;
     r->ops->stats(r->impl, out);

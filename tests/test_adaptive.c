@@ -87,7 +87,7 @@ static int ad_step_all(rtm_router *r, double entropy, double miss, bool repack, 
         e[i] = entropy;
         m[i] = miss;
     }
-    rtm__adaptive_metrics inj = {n, e, m, budget, repack};
+    rtm__adaptive_metrics inj = {n, e, m, budget, repack, 0};
     int rc = rtm__adaptive_step(r->impl, &inj);
     free(e);
     free(m);
@@ -177,7 +177,7 @@ TEST(adaptive, rule_fires_only_for_low_entropy_and_high_misses)
         e[k] = ent[i];
         m[k] = mis[i];
     }
-    rtm__adaptive_metrics inj = {7, e, m, 0, false};
+    rtm__adaptive_metrics inj = {7, e, m, 0, false, 0};
     ASSERT_EQ_INT(rtm__adaptive_step(r->impl, &inj), 2);
     /* a and f fire; b (entropy high), c (misses low), d and e (on the
      * thresholds, which are strict) do not; g fires but has nothing below. */
@@ -224,7 +224,7 @@ TEST(adaptive, rule_fires_only_for_low_entropy_and_high_misses)
         e[k] = ent[i];
         m[k] = mis[i];
     }
-    inj = (rtm__adaptive_metrics){7, e, m, 0, false};
+    inj = (rtm__adaptive_metrics){7, e, m, 0, false, 0};
     ASSERT_EQ_INT(rtm__adaptive_step(r->impl, &inj), 1); /* a only: f's 0.74 >= 0.5 */
     ASSERT_EQ_UINT(ad_sub_info(r, ad_sub_index(r, "a")).encoding, RTM__ADAPTIVE_PACKED);
     ASSERT_EQ_UINT(ad_sub_info(r, ad_sub_index(r, "f")).encoding, RTM__ADAPTIVE_TRIE);
@@ -421,8 +421,8 @@ static void reshape_sequence(const char *name, const char *routes, const char *r
             e[i] = (x & 1) ? 0.2 : 0.9;
             m[i] = (x & 2) ? 0.5 : 0.01;
         }
-        rtm__adaptive_metrics inj = {n, e, m, 1 + (size_t)(rt_rand(&seed) % 4000),
-                                     (rt_rand(&seed) & 1) != 0};
+        rtm__adaptive_metrics inj = {
+            n, e, m, 1 + (size_t)(rt_rand(&seed) % 4000), (rt_rand(&seed) & 1) != 0, 0};
         ASSERT_TRUE(rtm__adaptive_step(r->impl, &inj) >= 0);
         free(e);
         free(m);
@@ -1570,4 +1570,137 @@ TEST(adaptive, each_node_visited_at_most_once)
         rt_reqs_free(&q);
         rtm__table_free(&t);
     }
+}
+
+/* ---- The front: own encodings or radix mirror (front.c) ---- */
+
+static const char *ad_front_of(const rtm_router *r)
+{
+    rtm_stats st;
+    rtm_get_stats(r, &st);
+    return st.front;
+}
+
+/* One injected tick: `cost` is what the front of the period now ending
+ * measured. */
+static void ad_front_step(rtm_router *r, double cost)
+{
+    rtm__adaptive_metrics m = {0};
+    m.front_cost = cost;
+    ASSERT_TRUE(rtm__adaptive_step(r->impl, &m) >= 0);
+}
+
+/* The incumbent answers; when its wait is over the mirror answers a period
+ * on trial and takes over only when cheaper by the margin; a trial that
+ * loses doubles the wait (quadruples it when it loses by three margins);
+ * a switch makes it 2; a writer ends a trial. */
+TEST(adaptive, front_trials_choose_the_cheaper)
+{
+    rtm_router *r = ad_new(0, NULL);
+    rt_add(r, "GET", "/users/{id}", 1);
+    rt_add(r, "GET", "/users/new", 2);
+    ASSERT_TRUE(rtm__adaptive_has_mirror(r->impl));
+    ASSERT_STR_EQ(ad_front_of(r), "tree");
+    const ad_front *f = &r->impl->fr;
+
+    ad_front_step(r, 100); /* own measured, no wait: a trial */
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    ASSERT_TRUE(f->trial);
+    ad_front_step(r, 98); /* within the margin: the incumbent stays */
+    ASSERT_STR_EQ(ad_front_of(r), "tree");
+    ASSERT_EQ_UINT(f->incumbent, AD_FRONT_OWN);
+    ASSERT_EQ_UINT(f->backoff, 2);
+    ad_front_step(r, 100);
+    ASSERT_STR_EQ(ad_front_of(r), "tree"); /* one period of two */
+    ad_front_step(r, 100);
+    ASSERT_STR_EQ(ad_front_of(r), "radix"); /* the second: a trial */
+    ad_front_step(r, 96);                   /* cheaper by 4%: it takes over */
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    ASSERT_EQ_UINT(f->incumbent, AD_FRONT_RADIX);
+    ASSERT_EQ_UINT(f->switches, 1);
+    ASSERT_EQ_UINT(f->backoff, 2);
+    ad_front_step(r, 96);
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    ad_front_step(r, 90); /* the incumbent's least since the trial: 90 */
+    ASSERT_STR_EQ(ad_front_of(r), "tree");
+    ASSERT_TRUE(f->trial);
+    ASSERT_TRUE(f->cost[AD_FRONT_RADIX] == 90);
+    ad_front_step(r, 95); /* own on trial, dearer by less than 3 margins: wait x2 */
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    ASSERT_EQ_UINT(f->backoff, 4);
+    for (int i = 0; i < 3; i++) {
+        ad_front_step(r, 90);
+        ASSERT_STR_EQ(ad_front_of(r), "radix");
+    }
+    ad_front_step(r, 90);
+    ASSERT_STR_EQ(ad_front_of(r), "tree"); /* after 4 periods */
+    ad_front_step(r, 200);                 /* loses by far: the wait quadruples */
+    ASSERT_EQ_UINT(f->backoff, 16);
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+
+    /* A writer: the measures start over, a trial stops, the incumbent
+     * answers. */
+    for (int i = 0; i < 15; i++)
+        ad_front_step(r, 90);
+    ad_front_step(r, 90);
+    ASSERT_TRUE(f->trial);
+    ASSERT_STR_EQ(ad_front_of(r), "tree");
+    rt_add(r, "GET", "/teams", 3);
+    ASSERT_FALSE(f->trial);
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    ASSERT_EQ_UINT(f->backoff, 1);
+    ASSERT_TRUE(f->cost[0] == 0 && f->cost[1] == 0);
+
+    /* Injected ticks about subtrees leave the front alone. */
+    ASSERT_TRUE(ad_step_all(r, 0.0, 1.0, false, 0) >= 0);
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    rtm_free(r);
+
+    /* Without a mirror there is nothing to choose. */
+    r = ad_new_flags(0, RTM_ADAPTIVE_NO_MIRROR);
+    rt_add(r, "GET", "/users/{id}", 1);
+    ASSERT_FALSE(rtm__adaptive_has_mirror(r->impl));
+    ad_front_step(r, 100);
+    ASSERT_STR_EQ(ad_front_of(r), "tree");
+    rtm_free(r);
+}
+
+/* Unsampled lookups are timed in spans between sampled ones: a sampled
+ * tick drops the first period (the table was new), counts the next and
+ * starts a trial, and the trial's own period decides. Which front wins
+ * depends on the machine; that a decision is made on measured figures
+ * does not. */
+TEST(adaptive, front_spans_feed_the_choice)
+{
+    rtm_router *r = ad_new(64, NULL);
+    for (uint32_t i = 0; i < 40; i++) {
+        char p[48];
+        snprintf(p, sizeof p, "/api/admin.conversations.method%u", i);
+        rt_add(r, "GET", p, i);
+    }
+    const ad_front *f = &r->impl->fr;
+    rtm_result res;
+    const char *path = "/api/admin.conversations.method7";
+    for (int period = 0; period < 3; period++) {
+        for (uint32_t i = 0; i < 2 * AD_FRONT_MIN_LOOKUPS; i++)
+            rtm_match(r, RTM_GET, path, strlen(path), &res);
+        ASSERT_EQ_INT(res.status, RTM_FOUND);
+        ASSERT_EQ_UINT(res.route_id, 7);
+        unsigned on = atomic_load(&r->impl->front) ? AD_FRONT_RADIX : AD_FRONT_OWN;
+        ASSERT_TRUE(atomic_load(&r->impl->front_n[on]) >= AD_FRONT_MIN_LOOKUPS);
+        ASSERT_TRUE(atomic_load(&r->impl->front_ticks[on]) > 0);
+        ASSERT_TRUE(rtm__adaptive_step(r->impl, NULL) >= 0);
+        if (period == 0) /* dropped: the first period of a new table */
+            ASSERT_TRUE(!f->trial && f->cost[0] == 0 && f->cost[1] == 0);
+        if (period == 1) /* measured: a trial of the mirror */
+            ASSERT_TRUE(f->trial && f->cost[AD_FRONT_OWN] > 0 &&
+                        strcmp(ad_front_of(r), "radix") == 0);
+    }
+    ASSERT_FALSE(f->trial);
+    ASSERT_TRUE(f->cost[AD_FRONT_OWN] > 0 && f->cost[AD_FRONT_RADIX] > 0);
+    ASSERT_EQ_UINT(f->incumbent,
+                   f->cost[AD_FRONT_RADIX] < f->cost[AD_FRONT_OWN] * (1 - AD_FRONT_MARGIN)
+                       ? AD_FRONT_RADIX
+                       : AD_FRONT_OWN);
+    rtm_free(r);
 }

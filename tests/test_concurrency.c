@@ -184,7 +184,8 @@ static void cc_sleep_us(long us)
 }
 
 /* One tick with pseudo-random figures per subtree (every other tick: every
- * subtree fires and is re-packed). */
+ * subtree fires and is re-packed) and for the front, so that the radix
+ * mirror and the own encodings take turns answering. */
 static int cc_step_random(rtm_router *r, uint64_t *seed, size_t tick)
 {
     size_t n = rtm__adaptive_subtrees(r->impl, NULL, 0);
@@ -197,8 +198,9 @@ static int cc_step_random(rtm_router *r, uint64_t *seed, size_t tick)
         e[i] = all || (x & 1) ? 0.1 : 0.9;
         m[i] = all || (x & 2) ? 0.9 : 0.0;
     }
-    rtm__adaptive_metrics inj = {n, e, m, (tick & 1) ? 1 + (size_t)(rt_rand(seed) % 3000) : 0,
-                                 true};
+    rtm__adaptive_metrics inj = {n,    e,
+                                 m,    (tick & 1) ? 1 + (size_t)(rt_rand(seed) % 3000) : 0,
+                                 true, (rt_rand(seed) & 1) ? 50.0 : 200.0};
     int rc = rtm__adaptive_step(r->impl, &inj);
     free(e);
     free(m);
@@ -227,7 +229,7 @@ TEST(concurrency, readers_get_reference_answers_while_reshaping)
         cc_pool pool;
         cc_start(&pool, r, &f);
         uint64_t seed = 42 + c;
-        size_t ticks = 0, reshaped = 0;
+        size_t ticks = 0, reshaped = 0, mirror_ticks = 0;
         double until = cc_now() + 1.5;
         while (cc_now() < until || ticks < 20) {
             if (ticks % 3 == 0)
@@ -235,13 +237,19 @@ TEST(concurrency, readers_get_reference_answers_while_reshaping)
             int k = cc_step_random(r, &seed, ticks++);
             ASSERT_TRUE(k >= 0);
             reshaped += (size_t)k;
+            rtm_stats st;
+            rtm_get_stats(r, &st);
+            mirror_ticks += strcmp(st.front, "radix") == 0;
         }
         size_t lookups = cc_finish(&pool);
         rtm__adaptive_hot_info hi;
         rtm__adaptive_hot(r->impl, &hi);
-        printf("\n    %s: %zu ticks, %zu re-encodings, %llu hot indexes, %zu concurrent lookups",
-               f.name, ticks, reshaped, (unsigned long long)hi.builds, lookups);
+        printf("\n    %s: %zu ticks (%zu with the mirror answering), %zu re-encodings, %llu hot "
+               "indexes, %zu concurrent lookups",
+               f.name, ticks, mirror_ticks, reshaped, (unsigned long long)hi.builds, lookups);
         ASSERT_GT_UINT(reshaped, 20);
+        ASSERT_GT_UINT(mirror_ticks, 0);
+        ASSERT_GT_UINT(ticks, mirror_ticks);
         ASSERT_LE_UINT(ticks / 3, hi.builds);
         ASSERT_GT_UINT(lookups, 1000);
         const char *why;

@@ -50,12 +50,19 @@ bool rtm_test_hot_pass(void)
     return pass_state == PASS_RUNNING && pass_idx == RTM_TEST_HOT_PASS;
 }
 
+bool rtm_test_mirror_pass(void)
+{
+    return pass_state == PASS_RUNNING && pass_idx == RTM_TEST_MIRROR_PASS;
+}
+
 static const char *pass_name(int idx)
 {
     if (idx == RTM_TEST_PACKED_PASS)
         return "adaptive/packed";
     if (idx == RTM_TEST_HOT_PASS)
         return "adaptive/hot";
+    if (idx == RTM_TEST_MIRROR_PASS)
+        return "adaptive/radix";
     return rtm_algorithm_name((rtm_algorithm)idx);
 }
 

@@ -132,14 +132,16 @@ void rtm_test_fail_mem(const char *file, unsigned line, const char *ea, const ch
 /* ---- Per-algorithm runner ---- */
 
 /* The passes of FOR_EACH_ALGORITHM: one per compiled algorithm (indexes
- * RTM_ALGO_REFERENCE .. RTM_ALGO_ADAPTIVE), plus two more of the adaptive
+ * RTM_ALGO_REFERENCE .. RTM_ALGO_ADAPTIVE), plus three more of the adaptive
  * algorithm, so that each of its encodings meets every behavioural case:
  * RTM_TEST_PACKED_PASS re-encodes every subtree to its packed form before
- * each answer (rt_settle), and RTM_TEST_HOT_PASS does that and also
- * publishes a hot-route index of every route it can hold. */
+ * each answer (rt_settle), RTM_TEST_HOT_PASS does that and also publishes
+ * a hot-route index of every route it can hold, and RTM_TEST_MIRROR_PASS
+ * lets the radix mirror answer (its front, front.c). */
 #define RTM_TEST_PACKED_PASS RTM_ALGO_COUNT
 #define RTM_TEST_HOT_PASS    (RTM_ALGO_COUNT + 1)
-#define RTM_TEST_NPASSES     (RTM_ALGO_COUNT + 2)
+#define RTM_TEST_MIRROR_PASS (RTM_ALGO_COUNT + 2)
+#define RTM_TEST_NPASSES     (RTM_ALGO_COUNT + 3)
 
 /* Where a failure in a pass jumps to. */
 extern jmp_buf rtm_test_algo_jmp;
@@ -154,6 +156,8 @@ void rtm_test_algo_leave(void);
 bool rtm_test_packed_pass(void);
 /* True during the hot-index pass of the adaptive algorithm. */
 bool rtm_test_hot_pass(void);
+/* True during the mirror pass of the adaptive algorithm. */
+bool rtm_test_mirror_pass(void);
 /* The running pass's name ("trie", "adaptive/packed", "adaptive/hot"), or NULL. */
 const char *rtm_test_pass_name(void);
 /* Set an extra context label printed in failure messages ("table github"),

@@ -323,8 +323,18 @@ typedef struct ad_walk {
     size_t caps[2 * RTM_MAX_PARAMS]; /* (offset, length) per param slot */
 } ad_walk;
 
-static _Thread_local uint32_t ad_countdown; /* lookups left before the next sampled one */
-static _Thread_local uint32_t ad_jitter;    /* xorshift state for the countdown */
+/* Read by every lookup: the initial-exec model makes it one %fs-relative
+ * access (the default model for position-independent code is a call the
+ * linker may or may not relax, and the registers it clobbers give the
+ * lookup's entry a frame). The library is linked statically, so its
+ * thread-locals fit the static TLS block. */
+#if defined(__GNUC__)
+#define AD_TLS_IE __attribute__((tls_model("initial-exec")))
+#else
+#define AD_TLS_IE
+#endif
+static _Thread_local uint32_t ad_countdown AD_TLS_IE; /* lookups left before the next sampled one */
+static _Thread_local uint32_t ad_jitter;              /* xorshift state for the countdown */
 
 /* The next countdown: uniform in [K/2, 3K/2) (mean K), so that traffic with
  * a period that divides K (a replayed log, a benchmark's request stream)
@@ -1142,12 +1152,73 @@ static __attribute__((noinline)) int walk_add_slash(const rtm__impl *impl, unsig
     return st;
 }
 
+/* The own encodings' answer to an unsampled lookup: the index's, else the
+ * tree's. */
+AD_INLINE int own_answer(const rtm__impl *impl, const ad_hot *hot, unsigned method,
+                         const char *path, size_t len, rtm_result *res)
+{
+    size_t hv = 0;
+    if (hot && hot_match(hot, method, path, len, res, &hv, AD_COUNT) == RTM_FOUND) {
+#ifdef RTM_DEBUG_VISITS
+        ad_last_visits = hv;
+#endif
+        return RTM_FOUND;
+    }
+    return walk_plain(impl, method, path, len, res, hv);
+}
+
+/* The mirror's answer (front.c), without an epoch section: the mirror
+ * changes only under writers. */
+AD_INLINE int mirror_answer(const ad_mirror *front, unsigned method, const char *path, size_t len,
+                            unsigned flags, rtm_result *res)
+{
+#ifdef RTM_DEBUG_VISITS
+    size_t v = 0;
+    int st = ad_mirror_match_counted(front, method, path, len, flags, res, &v);
+    ad_last_visits = v;
+    return st;
+#else
+    return ad_mirror_match(front, method, path, len, flags, res);
+#endif
+}
+
+/* The span since this thread's last sampled lookup: when it was the same
+ * router's, with the same front, its clock ticks and unsampled lookups go
+ * to that front's sums (front.c). Thread-local, like the countdown. */
+static _Thread_local uint64_t ad_span_start;
+static _Thread_local const rtm__impl *ad_span_router;
+static _Thread_local const ad_mirror *ad_span_front;
+static _Thread_local uint32_t ad_span_lookups;
+
+AD_INLINE void front_span_end(const rtm__impl *impl, const ad_mirror *front)
+{
+    uint64_t ticks = ad_clock_ticks() - ad_span_start;
+    uint32_t n = ad_span_lookups;
+    if (ad_span_router != impl || ad_span_front != front || n == 0 ||
+        ticks >= (uint64_t)n * AD_FRONT_OUTLIER)
+        return; /* another router's, a front switched, or the thread was away */
+    rtm__impl *m = (rtm__impl *)(uintptr_t)impl;
+    unsigned which = front ? AD_FRONT_RADIX : AD_FRONT_OWN;
+    ad_counter_add64(&m->front_ticks[which], ticks);
+    ad_counter_add64(&m->front_n[which], n);
+}
+
+AD_INLINE void front_span_start(const rtm__impl *impl, const ad_mirror *front)
+{
+    ad_span_router = impl;
+    ad_span_front = front;
+    ad_span_lookups = ad_countdown - 1; /* the unsampled lookups before the next sample */
+    ad_span_start = ad_clock_ticks();
+}
+
 /* Sampled: the tree answers (its metrics are what the policy reads); the
  * index is tried on the side to count its hits. */
 static __attribute__((noinline)) int walk_sampled(const rtm__impl *impl, const ad_hot *hot,
-                                                  unsigned method, const char *path, size_t len,
-                                                  rtm_result *res)
+                                                  const ad_mirror *front, unsigned method,
+                                                  const char *path, size_t len, rtm_result *res)
 {
+    if (impl->mirror)
+        front_span_end(impl, front);
     ad_walk w;
     walk_init(&w, path, len, method, false);
     ad_countdown = next_countdown(impl->sample_every);
@@ -1166,41 +1237,66 @@ static __attribute__((noinline)) int walk_sampled(const rtm__impl *impl, const a
 #ifdef RTM_DEBUG_VISITS
     ad_last_visits = w.visits;
 #endif
+    if (impl->mirror)
+        front_span_start(impl, front);
     return st;
 }
 
-int rtm__adaptive_match(const rtm__impl *impl, unsigned method, const char *path, size_t len,
-                        unsigned flags, rtm_result *res)
+/* An unsampled lookup the own encodings answer: index, else tree. */
+static __attribute__((noinline)) int own_match(const rtm__impl *impl, unsigned method,
+                                               const char *path, size_t len, rtm_result *res)
 {
+    rtm__epoch_rec *er = rtm__epoch_enter();
+    int st = own_answer(impl, atomic_load_explicit(&impl->hot, memory_order_acquire), method, path,
+                        len, res);
+    rtm__epoch_exit(er);
+    return st;
+}
+
+/* A sampled lookup, or one with the slash toggled (rtm_match's hint). */
+static __attribute__((noinline)) int other_match(const rtm__impl *impl, unsigned method,
+                                                 const char *path, size_t len, unsigned flags,
+                                                 rtm_result *res)
+{
+    const ad_mirror *front = atomic_load_explicit(&impl->front, memory_order_acquire);
+    if (front && (flags & RTM__MATCH_ADD_SLASH))
+        return mirror_answer(front, method, path, len, flags, res);
     int st;
     rtm__epoch_rec *er = rtm__epoch_enter();
     const ad_hot *hot = atomic_load_explicit(&impl->hot, memory_order_acquire);
+    if (flags & RTM__MATCH_ADD_SLASH)
+        st = walk_add_slash(impl, method, path, len, res);
+    else
+        st = walk_sampled(impl, hot, front, method, path, len, res);
+    rtm__epoch_exit(er);
+    return st;
+}
+
+/* No frame of its own: each way out is a tail call. */
+int rtm__adaptive_match(const rtm__impl *impl, unsigned method, const char *path, size_t len,
+                        unsigned flags, rtm_result *res)
+{
     /* The countdown is per thread, shared by every router the thread uses:
      * one left over from a router with a larger K is cut short. */
     uint32_t cd = ad_countdown;
-    if (__builtin_expect(flags & RTM__MATCH_ADD_SLASH, 0)) {
-        st = walk_add_slash(impl, method, path, len, res);
-    } else if (__builtin_expect(cd > 1 && cd <= impl->sample_every * UINT64_C(3) / 2, 1)) {
+    const ad_mirror *front = atomic_load_explicit(&impl->front, memory_order_acquire);
+    if (__builtin_expect(!(flags & RTM__MATCH_ADD_SLASH) && cd > 1 &&
+                             cd <= impl->sample_every * UINT64_C(3) / 2,
+                         1)) {
         ad_countdown = cd - 1;
-        size_t hv = 0;
-        if (hot && hot_match(hot, method, path, len, res, &hv, AD_COUNT) == RTM_FOUND) {
-            st = RTM_FOUND;
-#ifdef RTM_DEBUG_VISITS
-            ad_last_visits = hv;
-#endif
-        } else {
-            st = walk_plain(impl, method, path, len, res, hv);
-        }
-    } else {
-        st = walk_sampled(impl, hot, method, path, len, res);
+        if (front)
+            return mirror_answer(front, method, path, len, 0, res);
+        return own_match(impl, method, path, len, res);
     }
-    rtm__epoch_exit(er);
-    return st;
+    return other_match(impl, method, path, len, flags, res);
 }
 
 int rtm__adaptive_match_counted(const rtm__impl *impl, unsigned method, const char *path,
                                 size_t len, unsigned flags, rtm_result *res, size_t *visits)
 {
+    const ad_mirror *front = atomic_load_explicit(&impl->front, memory_order_acquire);
+    if (front)
+        return ad_mirror_match_counted(front, method, path, len, flags, res, visits);
     ad_walk w;
     int st;
     rtm__epoch_rec *er = rtm__epoch_enter();
@@ -1492,8 +1588,10 @@ static int ad_insert(rtm__impl *impl, const rtm__pattern *p, rtm__route *const *
     /* Writers run with lookups quiesced: nothing in limbo can be in use. */
     rtm__epoch_drain(&impl->limbo, impl);
     int rc = insert_locked(impl, p, routes, n, diag);
-    if (rc == 0)
+    if (rc == 0) {
         ad_hot_drop(impl); /* new threats, leaves: the next tick rebuilds */
+        ad_front_bound(impl, p, routes, n);
+    }
     rtm__mutex_unlock(&impl->lock);
     return rc;
 }
@@ -1504,6 +1602,7 @@ static int ad_remove(rtm__impl *impl, const rtm__pattern *p, unsigned methods, r
     rtm__epoch_drain(&impl->limbo, impl);
     int rc = remove_locked(impl, p, methods, diag);
     if (rc == 0) {
+        ad_front_unbound(impl, p, methods);
         ad_hot_drop(impl);   /* its records are freed: the next tick rebuilds */
         ad_hot_forget(impl); /* their addresses may come back as new routes' */
     }
@@ -1540,15 +1639,20 @@ static int ad_create(rtm__impl **out, rtm__alloc *a, const rtm_config *cfg)
         rtm__free(a, impl, sizeof *impl);
         return RTM_ENOMEM;
     }
-    int rc = rtm__mutex_init(&impl->lock);
-    if (rc == 0 && (rc = rtm__cond_init(&impl->wake)) != 0)
+    int rc = ad_front_create(impl);
+    if (rc == 0 && (rc = rtm__mutex_init(&impl->lock)) != 0)
+        ad_front_destroy(impl);
+    if (rc == 0 && (rc = rtm__cond_init(&impl->wake)) != 0) {
         rtm__mutex_destroy(&impl->lock);
+        ad_front_destroy(impl);
+    }
     if (rc == 0 && !(impl->flags & RTM_ADAPTIVE_NO_THREAD)) {
         impl->running = true;
         if ((rc = rtm__thread_create(&impl->thread, ad_policy_main, impl)) != 0) {
             impl->running = false;
             rtm__cond_destroy(&impl->wake);
             rtm__mutex_destroy(&impl->lock);
+            ad_front_destroy(impl);
         }
     }
     if (rc != 0) {
@@ -1572,6 +1676,7 @@ static void ad_destroy(rtm__impl *impl)
         rtm__thread_join(&impl->thread); /* a tick in progress ends first */
     }
     rtm__epoch_drain(&impl->limbo, impl);
+    ad_front_destroy(impl); /* before the records it borrows are freed */
     ad_hot_drop(impl);
     ad_hot_forget(impl);
     if (impl->ring)
@@ -1598,6 +1703,7 @@ static void ad_stats(const rtm__impl *cimpl, rtm_stats *st)
     st->reshapes = impl->reshapes;
     const ad_hot *hot = atomic_load_explicit(&impl->hot, memory_order_relaxed);
     st->hot_routes = hot ? hot->nroutes : 0;
+    st->front = ad_front_name(impl);
     rtm__mutex_unlock(&impl->lock);
     st->metric_source = rtm__metrics_source();
 }

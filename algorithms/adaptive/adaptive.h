@@ -62,6 +62,9 @@ typedef struct rtm__adaptive_metrics {
     size_t budget;            /* node budget for this tick; 0: RTM__ADAPTIVE_BUDGET */
     bool repack;              /* re-pack packed subtrees whose rule fires, ignoring
                                  RTM__ADAPTIVE_REPACK_TICKS */
+    double front_cost;        /* > 0: the mean cost of the lookups that the front
+                                 (own encodings or radix mirror) answered in the
+                                 period now ending; the front is chosen only then */
 } rtm__adaptive_metrics;
 
 /* Run one policy tick now: for each subtree (round robin, within the node
@@ -74,6 +77,11 @@ typedef struct rtm__adaptive_metrics {
  * RTM_ENOMEM if a re-encoding failed for lack of memory (the subtree keeps
  * its encoding; the rest of the tick still runs). */
 int rtm__adaptive_step(rtm__impl *impl, const rtm__adaptive_metrics *injected);
+
+/* Does the router still keep its radix mirror (front.c)? It has none with
+ * RTM_ADAPTIVE_NO_MIRROR, and gives it up when it runs out of memory while
+ * following an add or remove (the call itself succeeds). Writer-side. */
+bool rtm__adaptive_has_mirror(const rtm__impl *impl);
 
 /* ---- Per-subtree figures ---- */
 

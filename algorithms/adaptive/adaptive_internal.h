@@ -12,10 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h> /* clock_gettime, where there is no time-stamp counter */
 
 #include "adaptive.h"        /* rtm__adaptive_metrics, RTM__ADAPTIVE_* */
 #include "alloc.h"           /* rtm__alloc, rtm__malloc, rtm__free */
 #include "epoch.h"           /* rtm__epoch_entry, rtm__epoch_limbo */
+#include "mirror.h"          /* ad_mirror */
 #include "pattern.h"         /* rtm__seg_kind */
 #include "route.h"           /* rtm__leaf */
 #include "router_internal.h" /* rtm__impl */
@@ -235,11 +237,52 @@ typedef struct ad_hot {
     bool full;                     /* every eligible route of the table (hot.c) */
 } ad_hot;
 
+/* ---- The front (front.c) ---- */
+
+/* Which encoding answers the lookups that are not sampled. */
+#define AD_FRONT_OWN   0u /* the hot index, then the tree */
+#define AD_FRONT_RADIX 1u /* the radix mirror */
+
+/* The policy's choice between the two, from timed sampled lookups: the
+ * incumbent answers, and now and then the other one answers for a period
+ * (a trial) and takes over if it was cheaper by AD_FRONT_MARGIN. */
+typedef struct ad_front {
+    double cost[2];       /* clock ticks per lookup: the trial's, the incumbent's least
+                             since; 0: not yet */
+    uint32_t backoff;     /* periods between trials, after the last one */
+    uint32_t wait;        /* periods left before the next trial */
+    uint32_t since_trial; /* incumbent periods measured since the last trial */
+    uint8_t incumbent;    /* AD_FRONT_* */
+    bool trial;           /* the other one answers the period now running */
+    bool fresh;           /* the period now running began with a new or changed table */
+    uint64_t switches;    /* times the incumbent changed */
+} ad_front;
+
+#define AD_FRONT_MARGIN      0.03    /* a trial wins when this much cheaper */
+#define AD_FRONT_MIN_LOOKUPS 32768u  /* timed lookups a period needs to count */
+#define AD_FRONT_BACKOFF_MAX 64u     /* periods between trials at most (32 s at 500 ms) */
+#define AD_FRONT_OUTLIER     100000u /* clock ticks per lookup: more, the thread was away */
+
+/* A clock for the spans between sampled lookups: the time-stamp counter
+ * where there is one (no system call), else the monotonic clock in ns.
+ * Only ever compared with itself. */
+static inline uint64_t ad_clock_ticks(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_ia32_rdtsc();
+#else
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+#endif
+}
+
 /* ---- The instance ---- */
 
 struct rtm__impl {
     /* what every lookup reads, in the first line */
     _Atomic(const ad_hot *) hot;       /* the hot-route index, or NULL */
+    _Atomic(const ad_mirror *) front;  /* the mirror while it answers lookups, else NULL */
     uint32_t sample_every;             /* K: one lookup in K is sampled */
     ad_tnode *root;                    /* never packed, never a subtree root */
     rtm__alloc *a;                     /* the router's allocator */
@@ -264,7 +307,11 @@ struct rtm__impl {
     uint32_t hot_age;                  /* ticks since the published index was built */
     ad_hot_seen *seen;                 /* remembered wins, by address (policy) */
     uint32_t nseen, seen_cap;
-    uint64_t seen_total; /* all wins' weight, forgotten ones included */
+    uint64_t seen_total;             /* all wins' weight, forgotten ones included */
+    ad_mirror *mirror;               /* the table in a radix tree, or NULL (front.c) */
+    ad_front fr;                     /* which encoding answers (policy) */
+    _Atomic uint64_t front_ticks[2]; /* spans between sampled lookups, by AD_FRONT_*: ticks ... */
+    _Atomic uint64_t front_n[2];     /* ... and the lookups in them */
 };
 
 /* ---- Shared helpers (adaptive.c) ---- */
@@ -423,6 +470,32 @@ void ad_hot_drop(rtm__impl *impl);
  * destroy, tests; policy mutex held). */
 void ad_hot_forget(rtm__impl *impl);
 
+/* ---- The front and the mirror (front.c) ---- */
+
+/* Make the radix mirror of the empty table, unless RTM_ADAPTIVE_NO_MIRROR
+ * (or the radix algorithm is not compiled in): 0 or RTM_ENOMEM. */
+int ad_front_create(rtm__impl *impl);
+
+/* Free the mirror (destroy: the policy thread stopped, lookups quiesced). */
+void ad_front_destroy(rtm__impl *impl);
+
+/* Writers, mutex held, lookups quiesced, once the tree has bound
+ * routes[0, n) to p, or unbound `methods` from p (and freed those records,
+ * which the mirror's remove never reads): the mirror follows. A failed
+ * writer call never gets here, so it leaves the mirror as it was. A mirror
+ * that cannot follow (out of memory) is given up for good: the own
+ * encodings answer from then on. Either way the measured costs start over. */
+void ad_front_bound(rtm__impl *impl, const rtm__pattern *p, rtm__route *const *routes, unsigned n);
+void ad_front_unbound(rtm__impl *impl, const rtm__pattern *p, unsigned methods);
+
+/* The policy's turn (mutex held): read the period's timed lookups (or
+ * injected->front_cost) and choose what answers the next period. */
+void ad_front_tick(rtm__impl *impl, const rtm__adaptive_metrics *injected);
+
+/* "radix" while the mirror answers, else "index" or "tree" (whether an
+ * index is published). */
+const char *ad_front_name(const rtm__impl *impl);
+
 /* ---- Sketch (sketch.c) ---- */
 
 /* Token hash of a child edge: xxHash of its canonical first segment. */
@@ -438,6 +511,12 @@ static inline void ad_sketch_add(ad_sub *s, uint64_t h)
 
 /* Add v to a relaxed counter (load + store: no locked instruction). */
 static inline void ad_counter_add(_Atomic uint32_t *c, uint32_t v)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
+                          memory_order_relaxed);
+}
+
+static inline void ad_counter_add64(_Atomic uint64_t *c, uint64_t v)
 {
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
                           memory_order_relaxed);

@@ -488,6 +488,7 @@ int ad_tick_locked(rtm__impl *impl, const rtm__adaptive_metrics *inj)
     int hrc = ad_hot_tick(impl);
     if (hrc != 0 && !err)
         err = hrc;
+    ad_front_tick(impl, inj); /* what answers the next period */
     atomic_store_explicit(&impl->hot_tries,
                           atomic_load_explicit(&impl->hot_tries, memory_order_relaxed) / 2,
                           memory_order_relaxed);

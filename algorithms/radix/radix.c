@@ -204,6 +204,7 @@ struct rtm__impl {
     rtm__alloc *alloc; /* the router's allocator */
     rnode *root;       /* NULL when the tree is empty */
     size_t nodes;      /* nodes in the tree, the root included */
+    bool borrowed;     /* a mirror: the records belong to another instance */
 };
 
 /* Table slots of a node with ns static children: 0 when narrow, else the
@@ -1286,6 +1287,16 @@ oom:
 
 /* ---- Remove ---- */
 
+/* A leaf the tree lets go of, with its records bound to `methods`: freed
+ * with it, unless the records are borrowed (a mirror). */
+static void leaf_release(rtm__impl *impl, rtm__leaf *leaf, unsigned methods)
+{
+    if (impl->borrowed)
+        rtm__leaf_free_shell(impl->alloc, leaf);
+    else
+        rtm__leaf_free_removed(impl->alloc, leaf, methods);
+}
+
 static int radix_remove(rtm__impl *impl, const rtm__pattern *p, unsigned methods, rtm_diag *diag)
 {
     rtm__alloc *a = impl->alloc;
@@ -1301,7 +1312,7 @@ static int radix_remove(rtm__impl *impl, const rtm__pattern *p, unsigned methods
 
     if (nl || (rn_nkids(t) > 0 && !lone_static)) {
         t->leaf = nl; /* the node stays: it still has records, or is still needed */
-        rtm__leaf_free_removed(a, old, methods);
+        leaf_release(impl, old, methods);
         return 0;
     }
 
@@ -1317,7 +1328,7 @@ static int radix_remove(rtm__impl *impl, const rtm__pattern *p, unsigned methods
         rn_free(a, c);
         rn_free(a, t);
         impl->nodes -= 1;
-        rtm__leaf_free_removed(a, old, methods);
+        leaf_release(impl, old, methods);
         return 0;
     }
 
@@ -1329,13 +1340,13 @@ static int radix_remove(rtm__impl *impl, const rtm__pattern *p, unsigned methods
     if (!q->parent && rn_nkids(q) == 1) { /* the last route: the tree empties */
         impl->root = NULL;
         impl->nodes -= chain_free(a, q);
-        rtm__leaf_free_removed(a, old, methods);
+        leaf_release(impl, old, methods);
         return 0;
     }
     if (x->kind == RN_STATIC && rn_wide_in_place(q, -1)) {
         rn_wide_drop(q, x);
         impl->nodes -= chain_free(a, x);
-        rtm__leaf_free_removed(a, old, methods);
+        leaf_release(impl, old, methods);
         return 0;
     }
     rnode *repl, *gone = NULL;
@@ -1362,7 +1373,7 @@ static int radix_remove(rtm__impl *impl, const rtm__pattern *p, unsigned methods
         impl->nodes -= 1;
     }
     impl->nodes -= chain_free(a, x);
-    rtm__leaf_free_removed(a, old, methods);
+    leaf_release(impl, old, methods);
     return 0;
 }
 
@@ -1379,6 +1390,14 @@ static int radix_create(rtm__impl **out, rtm__alloc *a, const rtm_config *cfg)
     return 0;
 }
 
+int rtm__radix_create_mirror(rtm__impl **out, rtm__alloc *a)
+{
+    int rc = radix_create(out, a, NULL);
+    if (rc == 0)
+        (*out)->borrowed = true;
+    return rc;
+}
+
 /* Free every node and leaf, without recursion: when the walk first reaches
  * a node it frees the node's leaf and keeps in the leaf slot the number of
  * children still to free; children go from the last to the first, and a
@@ -1390,7 +1409,7 @@ static void radix_destroy(rtm__impl *impl)
     rnode *n = impl->root;
     if (n) {
         size_t left = rn_nkids(n);
-        rtm__leaf_free_all(a, n->leaf);
+        leaf_release(impl, n->leaf, ~0u);
         memcpy(&n->leaf, &left, sizeof left);
     }
     while (n) {
@@ -1401,7 +1420,7 @@ static void radix_destroy(rtm__impl *impl)
             memcpy(&n->leaf, &left, sizeof left);
             rnode *kid = rn_kids(n)[left];
             size_t kl = rn_nkids(kid);
-            rtm__leaf_free_all(a, kid->leaf);
+            leaf_release(impl, kid->leaf, ~0u);
             memcpy(&kid->leaf, &kl, sizeof kl);
             n = kid;
             continue;

@@ -17,6 +17,12 @@
 /* The radix tree's operations (create, destroy, insert, remove, match, stats). */
 extern const rtm__algo_ops rtm__radix_ops;
 
+/* An empty radix tree that borrows its records: insert binds records that
+ * stay owned by the caller, and remove and destroy free only the tree's own
+ * nodes and leaves. The adaptive algorithm keeps its table in one
+ * (algorithms/adaptive/front.c). 0 or RTM_ENOMEM. */
+int rtm__radix_create_mirror(rtm__impl **out, rtm__alloc *a);
+
 /* THE MATCH CONTRACT of router_internal.h. Never allocates, never recurses,
  * reads each tree node at most once per lookup. */
 int rtm__radix_match(const rtm__impl *impl, unsigned method, const char *path, size_t len,

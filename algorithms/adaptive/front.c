@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/* The adaptive algorithm's front: which encoding answers the lookups that
+ * are not sampled. Responsible for the radix mirror's life (kept in step
+ * with the tree by the writers' calls here) and for the policy's choice,
+ * made from timed spans of lookups; the lookup side is
+ * rtm__adaptive_match() and walk_sampled() in adaptive.c.
+ *
+ * ---- Idea ----
+ *
+ * The hot index and the segment tree win where traffic is skewed over a
+ * large table: few cache lines per lookup. Where a table's hot part is
+ * small and its labels share long byte prefixes (Slack's 174 methods
+ * under /api, "admin.conversations.*"), a path-compressed radix tree
+ * compares fewer bytes and wins by up to a quarter. No cost model
+ * predicted which on our tables (instruction counts did not: Slack's
+ * index ran 18% more instructions and took 40% longer), so the policy
+ * measures instead. The router keeps a second copy of the table, a radix
+ * tree with the tree's records borrowed (mirror.h), and lets the cheaper
+ * of the two answer:
+ *
+ *   - The lookups between two sampled ones (about K) are a span: the
+ *     sampled lookup that ends one reads ad_clock_ticks() and adds the
+ *     ticks since the one before, and the span's lookups, to the sums of
+ *     the front that answered them (relaxed, lossy counters, as the
+ *     sketches). A span is left out when it began on another router, under
+ *     the other front, or took over AD_FRONT_OUTLIER ticks a lookup (the
+ *     thread was away). So a front's figure is its lookup rate as the
+ *     application sees it, with whatever else the thread does between
+ *     lookups added alike to both.
+ *   - Each policy tick turns the period's sum into a mean. The incumbent
+ *     answers; when its wait runs out the other one answers a whole period
+ *     (a trial), and wins when its mean is lower by AD_FRONT_MARGIN than
+ *     the incumbent's least mean since the last trial (a neighbour's load
+ *     only ever adds time, so the least is the fairest figure). A
+ *     trial that loses doubles the wait (quadruples it when it loses by
+ *     three margins), up to AD_FRONT_BACKOFF_MAX periods, so a clear
+ *     loser costs a period in 64; a switch makes the wait 2.
+ *   - The first period, and the first after any add or remove, is not
+ *     counted: the index it ran with was missing or outdated.
+ *
+ * Under stable traffic the choice is made by the third tick (a measured
+ * period, then a trial): 1.5 s at the default period.
+ *
+ * ---- Costs and limits ----
+ *
+ * The mirror takes about as much memory as a radix router of the table
+ * (the records are shared); RTM_ADAPTIVE_NO_MIRROR goes without it. A
+ * radix answer needs no epoch section: the mirror changes only under
+ * writers, which run with lookups quiesced. Switching is one release
+ * store (impl->front); both answers are the reference's, so a lookup that
+ * sees either is right. A mirror that runs out of memory while it follows
+ * an add or remove is given up for good (rebuilding it would need the
+ * parsed patterns, which are not kept), and the own encodings answer. Timing one
+ * lookup alone misleads: a first version timed the sampled lookup itself
+ * and chose radix for Kubernetes under Zipf traffic, where the index has
+ * 1.2 times its rate; a lookup's latency is not its share of a stream
+ * (back-to-back lookups overlap their cache misses). Spans measure the
+ * stream. */
+#include "adaptive_internal.h" /* rtm__impl, ad_front, ad_mirror */
+
+int ad_front_create(rtm__impl *impl)
+{
+    impl->fr = (ad_front){.backoff = 1, .fresh = true};
+    if (impl->flags & RTM_ADAPTIVE_NO_MIRROR)
+        return 0;
+    int rc = ad_mirror_create(&impl->mirror, impl->a);
+    if (rc == RTM_EUNSUPP) {
+        impl->mirror = NULL;
+        return 0;
+    }
+    return rc;
+}
+
+void ad_front_destroy(rtm__impl *impl)
+{
+    atomic_store_explicit(&impl->front, NULL, memory_order_relaxed);
+    ad_mirror_destroy(impl->mirror);
+    impl->mirror = NULL;
+}
+
+/* The table changed: what was measured no longer holds. A trial stops. */
+static void start_over(rtm__impl *impl)
+{
+    ad_front *f = &impl->fr;
+    f->cost[0] = f->cost[1] = 0;
+    f->trial = false;
+    f->wait = 0;
+    f->backoff = 1;
+    f->since_trial = 0;
+    f->fresh = true;
+    atomic_store_explicit(&impl->front,
+                          f->incumbent == AD_FRONT_RADIX && impl->mirror ? impl->mirror : NULL,
+                          memory_order_release);
+}
+
+static void give_up_mirror(rtm__impl *impl)
+{
+    impl->fr.incumbent = AD_FRONT_OWN;
+    ad_front_destroy(impl);
+}
+
+void ad_front_bound(rtm__impl *impl, const rtm__pattern *p, rtm__route *const *routes, unsigned n)
+{
+    if (impl->mirror && ad_mirror_insert(impl->mirror, p, routes, n) != 0)
+        give_up_mirror(impl);
+    start_over(impl);
+}
+
+void ad_front_unbound(rtm__impl *impl, const rtm__pattern *p, unsigned methods)
+{
+    if (impl->mirror && ad_mirror_remove(impl->mirror, p, methods) != 0)
+        give_up_mirror(impl);
+    start_over(impl);
+}
+
+/* The period's timed lookups of front `which`: their mean, or 0 when too
+ * few. The sums start over. */
+static double period_mean(rtm__impl *impl, unsigned which)
+{
+    uint64_t ticks = atomic_exchange_explicit(&impl->front_ticks[which], 0, memory_order_relaxed);
+    uint64_t n = atomic_exchange_explicit(&impl->front_n[which], 0, memory_order_relaxed);
+    return n >= AD_FRONT_MIN_LOOKUPS ? (double)ticks / (double)n : 0;
+}
+
+void ad_front_tick(rtm__impl *impl, const rtm__adaptive_metrics *inj)
+{
+    ad_front *f = &impl->fr;
+    if (inj && !(inj->front_cost > 0))
+        return; /* an injected tick about something else */
+    double mean[2] = {period_mean(impl, AD_FRONT_OWN), period_mean(impl, AD_FRONT_RADIX)};
+    if (!impl->mirror)
+        return;
+    unsigned on = f->trial ? 1u - f->incumbent : f->incumbent; /* answered the period */
+    double c = inj ? inj->front_cost : mean[on];
+    if (!inj && (f->fresh || c == 0)) {
+        f->fresh = false;
+        return; /* not counted; a trial runs on */
+    }
+    f->fresh = false;
+    /* The incumbent keeps its least cost since the last trial: the noise
+     * of a shared machine only ever adds time. */
+    bool first = f->trial || f->since_trial == 0;
+    f->cost[on] = first || c < f->cost[on] ? c : f->cost[on];
+    f->since_trial = f->trial ? 0 : f->since_trial + 1;
+    if (f->trial) {
+        double held = f->cost[f->incumbent];
+        f->trial = false;
+        if (c < held * (1 - AD_FRONT_MARGIN)) {
+            f->incumbent = (uint8_t)on;
+            f->switches++;
+            f->backoff = 2;
+        } else {
+            uint32_t grow = c > held * (1 + 3 * AD_FRONT_MARGIN) ? 4 : 2;
+            f->backoff =
+                f->backoff * grow < AD_FRONT_BACKOFF_MAX ? f->backoff * grow : AD_FRONT_BACKOFF_MAX;
+        }
+        f->wait = f->backoff;
+    } else {
+        if (f->wait > 0)
+            f->wait--;
+        f->trial = f->wait == 0; /* the incumbent has had its `backoff` periods */
+    }
+    unsigned next = f->trial ? 1u - f->incumbent : f->incumbent;
+    atomic_store_explicit(&impl->front, next == AD_FRONT_RADIX ? impl->mirror : NULL,
+                          memory_order_release);
+}
+
+bool rtm__adaptive_has_mirror(const rtm__impl *impl)
+{
+    return impl->mirror != NULL;
+}
+
+const char *ad_front_name(const rtm__impl *impl)
+{
+    if (atomic_load_explicit(&impl->front, memory_order_relaxed))
+        return "radix";
+    return atomic_load_explicit(&impl->hot, memory_order_relaxed) ? "index" : "tree";
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* The radix mirror of mirror.h: thin calls into the radix algorithm. This
+ * file never sees a complete struct rtm__impl (neither the adaptive one nor
+ * the radix one), so the casts between ad_mirror and the radix instance are
+ * between pointers to incomplete types. */
+#include "mirror.h"
+
+#include "router_internal.h" /* rtm__impl (incomplete here), RTM_E* */
+
+#if defined(RTM_HAVE_RADIX)
+#include "algorithms/radix/radix.h" /* rtm__radix_create_mirror, rtm__radix_ops */
+
+static rtm__impl *radix_of(ad_mirror *m)
+{
+    return (rtm__impl *)(void *)m;
+}
+
+static const rtm__impl *radix_of_const(const ad_mirror *m)
+{
+    return (const rtm__impl *)(const void *)m;
+}
+
+int ad_mirror_create(ad_mirror **out, rtm__alloc *a)
+{
+    rtm__impl *r;
+    int rc = rtm__radix_create_mirror(&r, a);
+    if (rc == 0)
+        *out = (ad_mirror *)(void *)r;
+    return rc;
+}
+
+void ad_mirror_destroy(ad_mirror *m)
+{
+    if (m)
+        rtm__radix_ops.destroy(radix_of(m));
+}
+
+int ad_mirror_insert(ad_mirror *m, const rtm__pattern *p, rtm__route *const *routes, unsigned n)
+{
+    rtm_diag d;
+    return rtm__radix_ops.insert(radix_of(m), p, routes, n, &d);
+}
+
+int ad_mirror_remove(ad_mirror *m, const rtm__pattern *p, unsigned methods)
+{
+    rtm_diag d;
+    return rtm__radix_ops.remove(radix_of(m), p, methods, &d);
+}
+
+int ad_mirror_match(const ad_mirror *m, unsigned method, const char *path, size_t len,
+                    unsigned flags, rtm_result *res)
+{
+    return rtm__radix_match(radix_of_const(m), method, path, len, flags, res);
+}
+
+int ad_mirror_match_counted(const ad_mirror *m, unsigned method, const char *path, size_t len,
+                            unsigned flags, rtm_result *res, size_t *visits)
+{
+    return rtm__radix_match_counted(radix_of_const(m), method, path, len, flags, res, visits);
+}
+
+size_t ad_mirror_nodes(const ad_mirror *m)
+{
+    rtm_stats st = {0};
+    rtm__radix_ops.stats(radix_of_const(m), &st);
+    return st.nodes;
+}
+
+#else /* no radix algorithm in this build: never a mirror */
+
+int ad_mirror_create(ad_mirror **out, rtm__alloc *a)
+{
+    (void)out;
+    (void)a;
+    return RTM_EUNSUPP;
+}
+
+void ad_mirror_destroy(ad_mirror *m)
+{
+    (void)m;
+}
+
+int ad_mirror_insert(ad_mirror *m, const rtm__pattern *p, rtm__route *const *routes, unsigned n)
+{
+    (void)m;
+    (void)p;
+    (void)routes;
+    (void)n;
+    return RTM_EUNSUPP;
+}
+
+int ad_mirror_remove(ad_mirror *m, const rtm__pattern *p, unsigned methods)
+{
+    (void)m;
+    (void)p;
+    (void)methods;
+    return RTM_EUNSUPP;
+}
+
+int ad_mirror_match(const ad_mirror *m, unsigned method, const char *path, size_t len,
+                    unsigned flags, rtm_result *res)
+{
+    (void)m;
+    (void)method;
+    (void)path;
+    (void)len;
+    (void)flags;
+    return rtm__result_miss(res, 0);
+}
+
+int ad_mirror_match_counted(const ad_mirror *m, unsigned method, const char *path, size_t len,
+                            unsigned flags, rtm_result *res, size_t *visits)
+{
+    *visits = 0;
+    return ad_mirror_match(m, method, path, len, flags, res);
+}
+
+size_t ad_mirror_nodes(const ad_mirror *m)
+{
+    (void)m;
+    return 0;
+}
+
+#endif
