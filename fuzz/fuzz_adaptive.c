@@ -12,8 +12,9 @@
  *   MATCH  every request on both routers (this also feeds the sketches);
  *   STEP   rtm__adaptive_step with injected per-subtree entropy and miss
  *          ratio (extremes, threshold neighbours, or raw values), a node
- *          budget and the repack flag; or with no injection, so the
- *          sampled sketches decide;
+ *          budget, the repack flag and a front cost (so that the radix
+ *          mirror answers in turns); or with no injection, so the sampled
+ *          sketches and spans decide;
  *   ADD / REMOVE  a route on both routers, same result required;
  *   HOT    publish a hot-route index of every route it can hold (the
  *          policy's ticks also build one from the sampled winners);
@@ -133,6 +134,9 @@ static void step(fuzz_data *fd, rtm_router *ad, const rtm_config *cfg)
         uint8_t b = fuzz_u8(fd);
         m.budget = b < 128 ? 0 : b < 192 ? (size_t)(b - 127) : (size_t)fuzz_u16(fd);
         m.repack = fuzz_chance(fd, 100);
+        /* the cost the front measured: the radix mirror and the own
+         * encodings take turns answering */
+        m.front_cost = fuzz_chance(fd, 128) ? 1.0 + fuzz_u8(fd) : 0.0;
         rc = rtm__adaptive_step(ad->impl, &m);
     }
     FUZZ_ASSERT_MSG(rc >= 0, "rtm__adaptive_step returned %d without memory pressure", rc);

@@ -1590,10 +1590,11 @@ static void ad_front_step(rtm_router *r, double cost)
     ASSERT_TRUE(rtm__adaptive_step(r->impl, &m) >= 0);
 }
 
-/* The incumbent answers; when its wait is over the mirror answers a period
+/* The incumbent answers; when its wait is over the other answers a period
  * on trial and takes over only when cheaper by the margin; a trial that
- * loses doubles the wait (quadruples it when it loses by three margins);
- * a switch makes it 2; a writer ends a trial. */
+ * loses doubles the wait (quadruples it, to at least 8, when it loses by
+ * three margins); a switch makes it 2 (8 when clear); a writer ends a
+ * trial. */
 TEST(adaptive, front_trials_choose_the_cheaper)
 {
     rtm_router *r = ad_new(0, NULL);
@@ -1650,10 +1651,18 @@ TEST(adaptive, front_trials_choose_the_cheaper)
     ASSERT_STR_EQ(ad_front_of(r), "radix");
     ASSERT_EQ_UINT(f->backoff, 1);
     ASSERT_TRUE(f->cost[0] == 0 && f->cost[1] == 0);
+    /* A clear switch (by three margins): the next trial waits 8 periods. */
+    ad_front_step(r, 100); /* the mirror measured: the own encodings on trial */
+    ASSERT_STR_EQ(ad_front_of(r), "tree");
+    ad_front_step(r, 50);
+    ASSERT_EQ_UINT(f->incumbent, AD_FRONT_OWN);
+    ASSERT_EQ_UINT(f->backoff, AD_FRONT_BACKOFF_CLEAR);
+    ASSERT_STR_EQ(ad_front_of(r), "tree");
 
     /* Injected ticks about subtrees leave the front alone. */
     ASSERT_TRUE(ad_step_all(r, 0.0, 1.0, false, 0) >= 0);
-    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    ASSERT_STR_EQ(ad_front_of(r), "tree");
+    ASSERT_EQ_UINT(f->wait, AD_FRONT_BACKOFF_CLEAR);
     rtm_free(r);
 
     /* Without a mirror there is nothing to choose. */

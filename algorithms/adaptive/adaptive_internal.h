@@ -258,10 +258,11 @@ typedef struct ad_front {
     uint64_t switches;    /* times the incumbent changed */
 } ad_front;
 
-#define AD_FRONT_MARGIN      0.03    /* a trial wins when this much cheaper */
-#define AD_FRONT_MIN_LOOKUPS 32768u  /* timed lookups a period needs to count */
-#define AD_FRONT_BACKOFF_MAX 64u     /* periods between trials at most (32 s at 500 ms) */
-#define AD_FRONT_OUTLIER     100000u /* clock ticks per lookup: more, the thread was away */
+#define AD_FRONT_MARGIN        0.03   /* a trial wins when this much cheaper */
+#define AD_FRONT_MIN_LOOKUPS   32768u /* timed lookups a period needs to count */
+#define AD_FRONT_BACKOFF_CLEAR 8u     /* periods between trials after a clear result */
+#define AD_FRONT_BACKOFF_MAX   64u    /* periods between trials at most (32 s at 500 ms) */
+#define AD_FRONT_OUTLIER       20000u /* clock ticks per lookup: more, the thread was away */
 
 /* A clock for the spans between sampled lookups: the time-stamp counter
  * where there is one (no system call), else the monotonic clock in ns.
