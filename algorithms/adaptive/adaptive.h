@@ -3,10 +3,13 @@
  * one of two encodings (a pointer trie, easy to insert into, or a packed
  * contiguous array laid out hot-first with merged static chains) and are
  * re-encoded at run time by a background policy thread from sampled path
- * entropy and cache-miss ratios. This header exports the ops table, the
- * direct-call match function, the deterministic policy step for tests, and
- * the per-subtree figures for tests, the CLI and benchmarks. The design and
- * its correctness argument are at the top of adaptive.c and in README.md. */
+ * entropy and cache-miss ratios; a hot trie of the routes traffic hits in
+ * front of it; and a radix mirror of the table that the policy lets answer
+ * when it measures the higher lookup rate (front.c). This header exports
+ * the ops table, the direct-call match function, the deterministic policy
+ * step for tests, and the per-subtree figures for tests, the CLI and
+ * benchmarks. The design and its correctness argument are at the top of
+ * adaptive.c and in README.md. */
 #ifndef RTM_ALGORITHMS_ADAPTIVE_ADAPTIVE_H
 #define RTM_ALGORITHMS_ADAPTIVE_ADAPTIVE_H
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Types and helpers shared by the adaptive algorithm's files: adaptive.c
  * (lookup, insert, remove, life cycle), reshape.c (the two encodings'
- * builders and the policy thread) and sketch.c (the per-subtree next-token
- * sketch and its entropy). Node layouts are drawn in adaptive.c. Nothing
- * here is visible outside algorithms/adaptive/. */
+ * builders and the policy thread), hot.c (the hot trie), front.c (the radix
+ * mirror's life and the choice of what answers) and sketch.c (the
+ * per-subtree next-token sketch and its entropy). Node layouts are drawn in
+ * adaptive.c. Nothing here is visible outside algorithms/adaptive/. */
 #ifndef RTM_ALGORITHMS_ADAPTIVE_INTERNAL_H
 #define RTM_ALGORITHMS_ADAPTIVE_INTERNAL_H
 
