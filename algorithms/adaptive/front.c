@@ -117,8 +117,8 @@ void ad_front_unbound(rtm__impl *impl, const rtm__pattern *p, unsigned methods)
     start_over(impl);
 }
 
-/* The period's timed lookups of front `which`: their mean, or 0 when too
- * few. The sums start over. */
+/* The period's spans under front `which`: clock ticks per lookup, or 0
+ * when they hold too few lookups. The sums start over. */
 static double period_mean(rtm__impl *impl, unsigned which)
 {
     uint64_t ticks = atomic_exchange_explicit(&impl->front_ticks[which], 0, memory_order_relaxed);

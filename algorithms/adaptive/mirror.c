@@ -59,13 +59,6 @@ int ad_mirror_match_counted(const ad_mirror *m, unsigned method, const char *pat
     return rtm__radix_match_counted(radix_of_const(m), method, path, len, flags, res, visits);
 }
 
-size_t ad_mirror_nodes(const ad_mirror *m)
-{
-    rtm_stats st = {0};
-    rtm__radix_ops.stats(radix_of_const(m), &st);
-    return st.nodes;
-}
-
 #else /* no radix algorithm in this build: never a mirror */
 
 int ad_mirror_create(ad_mirror **out, rtm__alloc *a)
@@ -113,12 +106,6 @@ int ad_mirror_match_counted(const ad_mirror *m, unsigned method, const char *pat
 {
     *visits = 0;
     return ad_mirror_match(m, method, path, len, flags, res);
-}
-
-size_t ad_mirror_nodes(const ad_mirror *m)
-{
-    (void)m;
-    return 0;
 }
 
 #endif

@@ -40,7 +40,4 @@ int ad_mirror_match(const ad_mirror *m, unsigned method, const char *path, size_
 int ad_mirror_match_counted(const ad_mirror *m, unsigned method, const char *path, size_t len,
                             unsigned flags, rtm_result *res, size_t *visits);
 
-/* Radix tree nodes in the mirror. */
-size_t ad_mirror_nodes(const ad_mirror *m);
-
 #endif
