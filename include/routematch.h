@@ -198,8 +198,9 @@ typedef struct rtm_config {
 /** Adaptive: hold only sampled routes in the hot-route index, never every
  * eligible route of the table (less memory under broad traffic). */
 #define RTM_ADAPTIVE_NO_FULL_INDEX 4u
-/** Adaptive: keep no radix copy of the table (about half the memory; the
- * policy can then never let a radix tree answer, see the adaptive README). */
+/** Adaptive: keep no radix copy of the table (30-36% less memory on the
+ * shipped tables; the policy can then never let a radix tree answer, see
+ * the adaptive README). */
 #define RTM_ADAPTIVE_NO_MIRROR 8u
 
 /* ---- Router ---- */

@@ -47,8 +47,10 @@
  *
  * ---- Costs and limits ----
  *
- * The mirror takes about as much memory as a radix router of the table
- * (the records are shared); RTM_ADAPTIVE_NO_MIRROR goes without it. A
+ * The mirror shares the records, so it takes less than a radix router of
+ * the table: 29-36% of the adaptive router's bytes before its hot index
+ * (github 78 KB of 251 KB, a radix router 116 KB; the corpus 3.0 MB of
+ * 8.3 MB, radix 4.2 MB). RTM_ADAPTIVE_NO_MIRROR goes without it. A
  * radix answer needs no epoch section: the mirror changes only under
  * writers, which run with lookups quiesced. Switching is one release
  * store (impl->front); both answers are the reference's, so a lookup that
