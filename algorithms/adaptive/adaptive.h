@@ -9,7 +9,7 @@
  * the ops table, the direct-call match function, the deterministic policy
  * step for tests, and the per-subtree figures for tests, the CLI and
  * benchmarks. The design and its correctness argument are at the top of
- * adaptive.c and in README.md. */
+ * adaptive.c and lookup.c, and in README.md. */
 #ifndef RTM_ALGORITHMS_ADAPTIVE_ADAPTIVE_H
 #define RTM_ALGORITHMS_ADAPTIVE_ADAPTIVE_H
 
@@ -143,7 +143,7 @@ void rtm__adaptive_hot_forget(rtm__impl *impl);
 
 /* Walk the whole tree in both encodings and check every invariant listed in
  * adaptive.c (parent links, child order and positions, parameter slots, no
- * dead nodes, node counts, packed layout bounds). Returns 0, or -1 and sets
+ * dead nodes, node counts, packed layout bounds); the walker is check.c. Returns 0, or -1 and sets
  * *why (may be NULL) to a static message. Takes the policy mutex. Allocates:
  * no. Recursion: none. */
 int rtm__adaptive_check(const rtm__impl *impl, const char **why);

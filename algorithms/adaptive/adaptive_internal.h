@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Types and helpers shared by the adaptive algorithm's files: adaptive.c
- * (lookup, insert, remove, life cycle), reshape.c (the two encodings'
- * builders and the policy thread), hot.c (the hot trie), front.c (the radix
+ * (nodes, life cycle, figures), lookup.c, edit.c (insert and remove),
+ * check.c (the invariant walker), reshape.c (the two encodings' builders
+ * and the policy thread), hot.c (the hot trie), front.c (the radix
  * mirror's life and the choice of what answers) and sketch.c (the
  * per-subtree next-token sketch and its entropy). Node layouts are drawn in
  * adaptive.c. Nothing here is visible outside algorithms/adaptive/. */
@@ -130,7 +131,7 @@ typedef struct ad_block {
     ad_pnode nodes[];          /* layout order: groups hot-first, depth-first */
 } ad_block;
 
-/* ---- Hot-route index (hot.c builds it, adaptive.c reads it) ---- */
+/* ---- Hot-route index (hot.c builds it, lookup.c reads it) ---- */
 
 #define AD_HOT_SEGS        16u    /* a hot route has at most this many segments */
 #define AD_HOT_ROUTES      8192u  /* routes in the index */
@@ -318,6 +319,12 @@ struct rtm__impl {
 
 /* ---- Shared helpers (adaptive.c) ---- */
 
+/* Writer-side figures take the instance's mutex through a const pointer. */
+static inline rtm__impl *ad_unconst(const rtm__impl *impl)
+{
+    return (rtm__impl *)(uintptr_t)impl;
+}
+
 static inline const ad_kids *ad_kids_of(const ad_tnode *n)
 {
     /* pairs with the release stores that publish a body (writers, reshape) */
@@ -420,12 +427,17 @@ static inline ad_tnode **ad_kids_table(const ad_kids *k)
 ad_kids *ad_kids_alloc(rtm__alloc *a, uint32_t n, uint32_t nstatic);
 /* (Re)build the hash index from child[0, nstatic). */
 void ad_kids_index(ad_kids *k);
+/* The first bytes of a small group's static labels, byte j child j's (0
+ * for ""): what kfirst holds. */
+uint64_t ad_kids_first_bytes(const ad_kids *k);
 /* Free the array (not the children). Accepts NULL. */
 void ad_kids_free(rtm__alloc *a, ad_kids *k);
 
 /* Allocate a node with a copy of its label; NULL on failure. */
 ad_tnode *ad_tnode_new(rtm__alloc *a, unsigned kind, const char *label, uint32_t len,
                        unsigned first_param, unsigned nparams);
+/* Free one node (its ad_sub too), not its children or leaf. */
+void ad_tnode_free(rtm__alloc *a, ad_tnode *n);
 
 /* Free `top` and every trie node below it (and any packed block hanging from
  * a node on the way), bottom-up without recursion. Leaves are freed only
@@ -438,6 +450,16 @@ size_t ad_free_kids(rtm__impl *impl, ad_kids *kids, bool leaves);
 
 /* Sibling order: kind, then static by (length, bytes), mixed by rtm__seg_rank. */
 int ad_child_cmp(unsigned ak, const char *a, size_t al, unsigned bk, const char *b, size_t bl);
+
+/* ---- Writers (edit.c): rtm_add and rtm_remove, lookups quiesced ---- */
+
+/* Add routes[0, n) (one record per method) under p; the mirror follows
+ * and the hot trie is dropped. A failure leaves the router as it was. */
+int ad_insert(rtm__impl *impl, const rtm__pattern *p, rtm__route *const *routes, unsigned n,
+              rtm_diag *diag);
+/* Remove the methods of p's route; the mirror follows, the hot trie and
+ * its remembered wins are dropped. */
+int ad_remove(rtm__impl *impl, const rtm__pattern *p, unsigned methods, rtm_diag *diag);
 
 /* ---- Encodings (reshape.c) ---- */
 

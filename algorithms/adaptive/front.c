@@ -3,7 +3,7 @@
  * are not sampled. Responsible for the radix mirror's life (kept in step
  * with the tree by the writers' calls here) and for the policy's choice,
  * made from timed spans of lookups; the lookup side is
- * rtm__adaptive_match() and walk_sampled() in adaptive.c.
+ * rtm__adaptive_match() and walk_sampled() in lookup.c.
  *
  * ---- Idea ----
  *

@@ -2,7 +2,7 @@
 /* The adaptive algorithm's third encoding: the hot trie. Responsible for
  * choosing the routes that sampled traffic hits, and compiling them into
  * one immutable block that lookups try before the tree; the lookup itself
- * is hot_match() in adaptive.c.
+ * is hot_match() in lookup.c.
  *
  * ---- Idea ----
  *

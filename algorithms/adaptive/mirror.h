@@ -5,7 +5,7 @@
  * faster (front.c). Only this header's functions touch the radix instance;
  * mirror.c sees it as an opaque type, so the adaptive files never mix the
  * two algorithms' instance layouts. Not responsible for keeping the mirror
- * in step with the tree (adaptive.c's insert and remove do) or for when it
+ * in step with the tree (edit.c's insert and remove do) or for when it
  * answers (front.c). */
 #ifndef RTM_ALGORITHMS_ADAPTIVE_MIRROR_H
 #define RTM_ALGORITHMS_ADAPTIVE_MIRROR_H

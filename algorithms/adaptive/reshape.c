@@ -3,7 +3,7 @@
  * into one contiguous block (hot children first, merged static chains),
  * expanding a block back into a private trie, the policy tick that decides
  * which subtrees to re-encode, and the background thread that runs it. Not
- * responsible for lookups (adaptive.c) or for the sketch (sketch.c).
+ * responsible for lookups (lookup.c) or for the sketch (sketch.c).
  *
  * ---- Publication (the reshaper's side of the epoch protocol) ----
  *

@@ -2,7 +2,7 @@
 /* The adaptive policy's traffic statistics: the per-subtree next-token
  * sketch (AD_SKETCH buckets of counts indexed by the xxHash of the edge a
  * sampled lookup takes out of the subtree root) and its normalised Shannon
- * entropy. Not responsible for sampling decisions (adaptive.c) or for what
+ * entropy. Not responsible for sampling decisions (lookup.c) or for what
  * the figures trigger (reshape.c).
  *
  * A fixed-size sketch keeps the sampled path free of allocation and of any
