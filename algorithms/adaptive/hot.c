@@ -29,7 +29,11 @@
  * word compare checks the label and its boundary together).
  * Static chains without a leaf are merged ("api/v1"), leaves are copied
  * inline (method mask, records), and the nodes, one 64-byte line each,
- * are laid out breadth first, hottest sibling first, in one allocation.
+ * are laid out in one allocation, hottest sibling first within a group
+ * (the children of one node) and the groups depth first, the heaviest
+ * child's group next: a hot route's nodes lie a few groups apart, on a
+ * page or two, where breadth first put each level in another part of the
+ * block.
  *
  * ---- Why a greedy hit is the answer ----
  *
@@ -626,9 +630,9 @@ static void bnode_insert(bnode *bn, uint32_t *n, const hot_cand *c, uint32_t ci,
     bn[x].leaf = ci + 1; /* shapes are unique: no other candidate ends here */
 }
 
-/* Children of x appended to order[], the final layout (breadth first):
- * the non-empty static labels by decreasing weight, then the "" label,
- * then the param. Returns the number of non-empty statics. */
+/* Children of x appended to order[] as one group: the non-empty static
+ * labels by decreasing weight, then the "" label, then the param. Returns
+ * the number of non-empty statics. */
 static uint32_t layout_kids(bnode *bn, uint32_t x, uint32_t *order, uint32_t *norder,
                             bool *has_empty)
 {
@@ -655,6 +659,26 @@ static uint32_t layout_kids(bnode *bn, uint32_t x, uint32_t *order, uint32_t *no
     if (bn[x].param != BN_NONE)
         order[(*norder)++] = bn[x].param;
     return ns;
+}
+
+/* Record where the group kids[0, n) (laid out from position first) lies,
+ * and push it on stack[] lightest first, so that the heaviest child's
+ * group is laid out next. The statics come heaviest first; the "" and
+ * param children (at most two, at the end) are inserted by weight. */
+static void push_by_weight(bnode *bn, const uint32_t *kids, uint32_t n, uint32_t *stack,
+                           uint32_t *nstack, uint32_t first)
+{
+    uint32_t *s = stack + *nstack;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t y = kids[n - 1 - k], j = k;
+        bn[y].at = first + n - 1 - k;
+        while (j > 0 && bn[s[j - 1]].weight > bn[y].weight) {
+            s[j] = s[j - 1];
+            j--;
+        }
+        s[j] = y;
+    }
+    *nstack += n;
 }
 
 /* Path compression: a static node without a leaf whose only child is a
@@ -774,10 +798,11 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
         cap += sel[i]->nseg;
     bnode *bn = malloc(cap * sizeof *bn);
     uint32_t *order = malloc(cap * sizeof *order);
+    uint32_t *stack = malloc(cap * sizeof *stack);
     uint32_t *nstat = malloc(cap * sizeof *nstat);
     bool *emp = malloc(cap * sizeof *emp);
     ad_hot *hot = NULL;
-    if (!bn || !order || !nstat || !emp)
+    if (!bn || !order || !stack || !nstat || !emp)
         goto out;
     uint32_t nb = 0;
     bnode_new(bn, &nb);
@@ -786,15 +811,19 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
     if (merge_chains(bn, nb, hw) != 0)
         goto out;
     const char *bytes = hw->bytes;
-    uint32_t norder = 1;
-    order[0] = 0;
+    /* Groups depth first, the heaviest child's group next: a hot route's
+     * nodes lie in consecutive groups, a few lines and one page apart. */
+    uint32_t norder = 1, nstack = 1;
+    order[0] = stack[0] = 0;
+    bn[0].at = 0;
     size_t nthr = 0, nlab = 0, nrec = 0, nhx = 0, nmix = 0;
-    for (uint32_t i = 0; i < norder; i++) {
-        bnode *x = &bn[order[i]];
+    while (nstack > 0) {
+        uint32_t xi = stack[--nstack], i = bn[xi].at;
+        bnode *x = &bn[xi];
         uint32_t first = norder;
-        nstat[i] = layout_kids(bn, order[i], order, &norder, &emp[i]);
-        x->at = i;
+        nstat[i] = layout_kids(bn, xi, order, &norder, &emp[i]);
         x->first = first;
+        push_by_weight(bn, order + first, norder - first, stack, &nstack, first);
         if (nstat[i] > AD_HOT_SCAN_MAX)
             nhx += (size_t)1 << index_bits(nstat[i]);
         const hot_group *g = group_of(hw, x);
@@ -934,6 +963,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
 out:
     free(bn);
     free(order);
+    free(stack);
     free(nstat);
     free(emp);
     return hot;
