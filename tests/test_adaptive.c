@@ -1164,6 +1164,65 @@ TEST(adaptive, hot_index_whole_segment_keys)
     ad_check_shared_keys(shared, RT_COUNT(shared), AD_HOT_WHOLE);
 }
 
+/* The index's answer to METHOD PATH, which it must hold, against the
+ * tree's in the same router (r samples every lookup, so rtm_match walks
+ * the tree): the same record, so the same id, udata and name pointers. */
+static void ad_assert_hot_answer(const rtm_router *r, rtm_method m, const char *path)
+{
+    size_t len = strlen(path), v = 0;
+    rtm_result a, b;
+    memset(&a, 0, sizeof a);
+    rtm_test_set_context(path);
+    ASSERT_TRUE(rtm__adaptive_hot_answers(r->impl, m, path, len));
+    rtm__adaptive_match_counted(r->impl, m, path, len, 0, &a, &v);
+    ASSERT_EQ_INT(rtm_match(r, m, path, len, &b), RTM_FOUND);
+    ASSERT_EQ_INT(a.status, RTM_FOUND);
+    ASSERT_EQ_UINT(a.route_id, b.route_id);
+    ASSERT_TRUE(a.udata == b.udata);
+    ASSERT_EQ_UINT(a.nparams, b.nparams);
+    for (unsigned i = 0; i < b.nparams; i++) {
+        ASSERT_TRUE(a.params[i].name == b.params[i].name); /* the record's own bytes */
+        ASSERT_EQ_UINT(a.params[i].name_len, b.params[i].name_len);
+        ASSERT_EQ_UINT(a.params[i].offset, b.params[i].offset);
+        ASSERT_EQ_UINT(a.params[i].length, b.params[i].length);
+    }
+    rtm_test_set_context(NULL);
+}
+
+/* A hit answers from the index's copy of the record (ad_hanswer): for
+ * routes of 0 to 15 params (past AD_HOT_NAMES from the record itself),
+ * names of 1 to 7 bytes, two methods on one leaf, ANY, and a mixed last
+ * segment of two params. */
+TEST(adaptive, hot_index_answers_as_the_record)
+{
+    _Static_assert(AD_HOT_NAMES < AD_HOT_SEGS - 1, "some routes below exceed AD_HOT_NAMES");
+    rtm_router *r = ad_new(1, NULL);
+    char pat[512], req[512];
+    for (unsigned n = 0; n < AD_HOT_SEGS; n++) {
+        int pl = snprintf(pat, sizeof pat, "/p%u", n), ql = snprintf(req, sizeof req, "/p%u", n);
+        for (unsigned i = 0; i < n; i++) {
+            pl += snprintf(pat + pl, sizeof pat - (size_t)pl, "/{%.*s%u}", (int)(i % 7), "abcdefg",
+                           i);
+            ql += snprintf(req + ql, sizeof req - (size_t)ql, "/%.*s", (int)(i % 5 + 1), "vwxyz");
+        }
+        rt_add(r, n % 2 ? "*" : "GET,PUT", pat, n + 1);
+        ASSERT_TRUE(rtm__adaptive_hot_build_all(r->impl) == 0);
+        for (unsigned k = 0; k <= n; k++) { /* every route so far, each of its methods */
+            ql = snprintf(req, sizeof req, "/p%u", k);
+            for (unsigned i = 0; i < k; i++)
+                ql +=
+                    snprintf(req + ql, sizeof req - (size_t)ql, "/%.*s", (int)(i % 5 + 1), "vwxyz");
+            ad_assert_hot_answer(r, k % 2 ? RTM_DELETE : RTM_GET, req);
+            ad_assert_hot_answer(r, k % 2 ? RTM_GET : RTM_PUT, req);
+        }
+    }
+    rt_add(r, "GET", "/m/{a}.{bb}", 100);
+    ASSERT_TRUE(rtm__adaptive_hot_build_all(r->impl) == 0);
+    ad_assert_hot_answer(r, RTM_GET, "/m/x.yz");
+    ASSERT_EQ_UINT(ad_hot_info(r).routes, AD_HOT_SEGS + 1);
+    rtm_free(r);
+}
+
 /* A window of 10 routes (/s0 .. /s9) 30 times each and 30 (/s100 ..
  * /s129) once each, then a tick. */
 static void ad_window_of_two_tiers(rtm_router *r)

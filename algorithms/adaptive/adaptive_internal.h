@@ -163,32 +163,33 @@ typedef struct ad_hot_seen {
  * have a hash index at hidx[firsts]. A node's own label starts in `lab16`
  * (its first 16 bytes, then a '/' marking its end when shorter, zero
  * above), the whole of it in labels[]. A route ending here has its leaf
- * inline: method mask and records at recs[rec]. A param node carries its
- * threats: threat[threats, + nthreats) are labels its segment must not
- * equal, and in lab16 (unused by a param) the mask of their lengths (bit
- * min(length, 63)) and, from byte 8, the stop bytes (one per mixed
- * sibling, '/' in the unused bytes) of its mixed siblings, which are
- * mixed[label, + seg1_len); label_len is 1 on a *holder*, a param node
- * standing only for them (no param route held there: never entered). */
+ * here: method mask, and its answers (copies of its records' fields) at
+ * answers[rec]. A param node carries its threats: threat[threats,
+ * + nthreats) are labels its segment must not equal, and in lab16 (unused
+ * by a param) the mask of their lengths (bit min(length, 63)) and, from
+ * byte 8, the stop bytes (one per mixed sibling, '/' in the unused bytes)
+ * of its mixed siblings, which are mixed[label, + seg1_len); label_len is
+ * 1 on a *holder*, a param node standing only for them (no param route
+ * held there: never entered). */
 typedef struct ad_hnode {
-    uint64_t kfirst;        /* first bytes of the static children (small node), '/' above */
-    char lab16[16];         /* static: the label's first 16 bytes, '/', zero above */
-    uint32_t first;         /* first child */
-    uint32_t label;         /* static: offset of the label in labels */
-    uint32_t firsts;        /* hbits set: offset of the statics' hash index in hidx */
-    uint32_t threats;       /* param: first threat in threat[] */
-    uint32_t rec;           /* leaf: its records at recs[rec] (one per method bit) */
-    uint16_t mask;          /* leaf: method mask, 0 when no hot route ends here */
-    uint16_t label_len;     /* static: label bytes (a merged chain: '/' inside) */
-    uint16_t seg1_len;      /* static: bytes of the label's first segment */
-    uint16_t nstatic;       /* static children with a non-empty label */
-    uint8_t empty;          /* 1: a "" child follows them */
-    uint8_t param;          /* 1: a param child follows */
-    uint8_t nthreats;       /* param: threats */
-    uint8_t hbits;          /* nstatic > AD_HOT_SCAN_MAX: log2 of the index size,
-                               | AD_HOT_WIDE when it is keyed by 16 bytes,
-                               | AD_HOT_WHOLE by the whole first segment */
-    const rtm__route *rec0; /* leaf: recs[rec], inline (the usual single method) */
+    uint64_t kfirst;    /* first bytes of the static children (small node), '/' above */
+    char lab16[16];     /* static: the label's first 16 bytes, '/', zero above */
+    uint32_t first;     /* first child */
+    uint32_t label;     /* static: offset of the label in labels */
+    uint32_t firsts;    /* hbits set: offset of the statics' hash index in hidx */
+    uint32_t threats;   /* param: first threat in threat[] */
+    uint32_t rec;       /* leaf: its answers at answers[rec] (one per method bit) */
+    uint16_t mask;      /* leaf: method mask, 0 when no hot route ends here */
+    uint16_t label_len; /* static: label bytes (a merged chain: '/' inside) */
+    uint16_t seg1_len;  /* static: bytes of the label's first segment */
+    uint16_t nstatic;   /* static children with a non-empty label */
+    uint8_t empty;      /* 1: a "" child follows them */
+    uint8_t param;      /* 1: a param child follows */
+    uint8_t nthreats;   /* param: threats */
+    uint8_t hbits;      /* nstatic > AD_HOT_SCAN_MAX: log2 of the index size,
+                           | AD_HOT_WIDE when it is keyed by 16 bytes,
+                           | AD_HOT_WHOLE by the whole first segment */
+    uint64_t spare;     /* unused: the node is one line */
 } ad_hnode;
 _Static_assert(sizeof(ad_hnode) == 64, "a hot trie node is one cache line");
 _Static_assert(AD_HOT_THREATS <= UINT8_MAX, "nthreats is 8 bits");
@@ -203,6 +204,24 @@ _Static_assert(AD_HOT_THREATS <= UINT8_MAX, "nthreats is 8 bits");
 _Static_assert(AD_HOT_ROUTES < UINT16_MAX && AD_HOT_FULL_ROUTES < UINT16_MAX,
                "hot hash slots are 16 bits");
 
+/* What a hit answers for one record, copied from it when the index is
+ * built, so that a hit reads the index and not the record: the record,
+ * scattered over the heap with the tree's nodes, was a cold line in its
+ * own page on a large table. The params' names are the record's own bytes
+ * (rt->names: the address is computed, the bytes are not read), found
+ * from their lengths. A route with more than AD_HOT_NAMES params is
+ * answered from its record. The index is dropped by any writer, so the
+ * copies never outlive what they copy. */
+#define AD_HOT_NAMES 11u
+typedef struct ad_hanswer {
+    const rtm__route *rt;           /* the record (names at rt->names) */
+    void *udata;                    /* rt->udata */
+    uint32_t id;                    /* rt->id */
+    uint8_t nparams;                /* rt->nparams */
+    uint8_t name_len[AD_HOT_NAMES]; /* each param name's bytes, when nparams <= AD_HOT_NAMES */
+} ad_hanswer;
+_Static_assert(sizeof(ad_hanswer) == 32, "two answers per cache line");
+
 /* A threat: labels[off, off + len). */
 typedef struct ad_hlabel {
     uint32_t off;
@@ -210,8 +229,8 @@ typedef struct ad_hlabel {
 } ad_hlabel;
 
 /* A mixed sibling of a param node, as the tree holds it: its canonical
- * label labels[label, + len) and its leaf inline (method mask, records at
- * recs[rec]; mask 0 when no route ends there). */
+ * label labels[label, + len) and its leaf inline (method mask, answers at
+ * answers[rec]; mask 0 when no route ends there). */
 typedef struct ad_hmixed {
     uint32_t label;
     uint32_t rec;
@@ -224,19 +243,19 @@ typedef struct ad_hmixed {
  * lookup's pointers share the header's first line; the nodes start on a
  * line of their own. */
 typedef struct ad_hot {
-    rtm__epoch_entry retire;       /* limbo link (first member) */
-    const ad_hnode *nodes;         /* nodes[0] is the root (the leading '/') */
-    const uint16_t *hidx;          /* per large node: 0 or 1 + static child position */
-    const rtm__route *const *recs; /* leaf records */
-    const char *labels;            /* label bytes */
-    const ad_hlabel *threat;       /* param nodes' threats */
-    const ad_hmixed *mixed;        /* param nodes' mixed siblings */
-    void *base;                    /* the allocation (the header is aligned in it) */
-    size_t bytes;                  /* whole allocation */
-    uint32_t nroutes;              /* routes indexed */
-    uint32_t nnodes;               /* hot trie nodes, root included */
-    uint32_t cover_pm;             /* estimated share answered, per mille */
-    bool full;                     /* every eligible route of the table (hot.c) */
+    rtm__epoch_entry retire;   /* limbo link (first member) */
+    const ad_hnode *nodes;     /* nodes[0] is the root (the leading '/') */
+    const uint16_t *hidx;      /* per large node: 0 or 1 + static child position */
+    const ad_hanswer *answers; /* leaf answers */
+    const char *labels;        /* label bytes */
+    const ad_hlabel *threat;   /* param nodes' threats */
+    const ad_hmixed *mixed;    /* param nodes' mixed siblings */
+    void *base;                /* the allocation (the header is aligned in it) */
+    size_t bytes;              /* whole allocation */
+    uint32_t nroutes;          /* routes indexed */
+    uint32_t nnodes;           /* hot trie nodes, root included */
+    uint32_t cover_pm;         /* estimated share answered, per mille */
+    bool full;                 /* every eligible route of the table (hot.c) */
 } ad_hot;
 
 /* ---- The front (front.c) ---- */

@@ -787,6 +787,20 @@ static bool fill_slots(uint16_t *tab, const ad_hnode *kids, const char *labels, 
     return true;
 }
 
+/* What a hit on record rt answers (ad_hanswer). */
+static void answer_of(ad_hanswer *a, const rtm__route *rt)
+{
+    a->rt = rt;
+    a->udata = rt->udata;
+    a->id = rt->id;
+    a->nparams = rt->nparams;
+    const char *r = rt->names;
+    for (unsigned i = 0; i < rt->nparams && i < AD_HOT_NAMES; i++) {
+        a->name_len[i] = (uint8_t)*r;
+        r += 1 + (unsigned char)*r;
+    }
+}
+
 /* Compile the chosen candidates (sel[0, n), put in walk order) into one
  * block; `full` when they are every eligible route. */
 static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, uint64_t expected,
@@ -816,7 +830,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
     uint32_t norder = 1, nstack = 1;
     order[0] = stack[0] = 0;
     bn[0].at = 0;
-    size_t nthr = 0, nlab = 0, nrec = 0, nhx = 0, nmix = 0;
+    size_t nthr = 0, nlab = 0, nans = 0, nhx = 0, nmix = 0;
     while (nstack > 0) {
         uint32_t xi = stack[--nstack], i = bn[xi].at;
         bnode *x = &bn[xi];
@@ -832,7 +846,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
         for (uint32_t t = 0; g && t < g->nmixed; t++) {
             const hot_mixed *m = &hw->mixed[g->mfirst + t];
             nlab += m->len;
-            nrec += m->leaf ? m->leaf->n : 0;
+            nans += m->leaf ? m->leaf->n : 0;
         }
         nthr += g ? g->n : 0;
         nmix += g ? g->nmixed : 0;
@@ -840,12 +854,12 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
             nlab += x->len;
     }
     for (size_t i = 0; i < n; i++)
-        nrec += sel[i]->mixed_end ? 0 : sel[i]->leaf->n;
+        nans += sel[i]->mixed_end ? 0 : sel[i]->leaf->n;
     /* header on a line boundary (64 bytes of slack), nodes on the next */
     nb = norder; /* merged chains left nodes behind */
     size_t o_nodes = (sizeof(ad_hot) + 63) & ~(size_t)63;
-    size_t o_recs = o_nodes + nb * sizeof(ad_hnode);
-    size_t o_threat = o_recs + nrec * sizeof(rtm__route *);
+    size_t o_answers = o_nodes + nb * sizeof(ad_hnode);
+    size_t o_threat = o_answers + nans * sizeof(ad_hanswer);
     size_t o_mixed = o_threat + nthr * sizeof(ad_hlabel);
     size_t o_hidx = o_mixed + nmix * sizeof(ad_hmixed);
     size_t o_labels = o_hidx + nhx * sizeof(uint16_t);
@@ -856,7 +870,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
     char *mem = base + ((64 - (uintptr_t)base % 64) % 64);
     hot = (ad_hot *)(void *)mem;
     ad_hnode *nodes = (ad_hnode *)(void *)(mem + o_nodes);
-    const rtm__route **recs = (const rtm__route **)(void *)(mem + o_recs);
+    ad_hanswer *answers = (ad_hanswer *)(void *)(mem + o_answers);
     ad_hlabel *threat = (ad_hlabel *)(void *)(mem + o_threat);
     ad_hmixed *mixed = (ad_hmixed *)(void *)(mem + o_mixed);
     uint16_t *hidx = (uint16_t *)(void *)(mem + o_hidx);
@@ -871,7 +885,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
     hot->hidx = hidx;
     hot->threat = threat;
     hot->mixed = mixed;
-    hot->recs = recs;
+    hot->answers = answers;
     hot->labels = labels;
     size_t nt = 0, nl = 0, nh = 0;
     /* labels first: a node's first bytes come from its children's labels */
@@ -899,9 +913,8 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
             const rtm__leaf *lf = sel[x->leaf - 1]->leaf;
             d->mask = lf->mask;
             d->rec = (uint32_t)nr;
-            d->rec0 = lf->routes[0];
             for (unsigned k = 0; k < lf->n; k++)
-                recs[nr++] = lf->routes[k];
+                answer_of(&answers[nr++], lf->routes[k]);
         }
         d->first = x->first;
         d->nstatic = (uint16_t)nstat[i];
@@ -956,7 +969,7 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
                 memcpy(labels + nl, bytes + m->off, m->len);
                 nl += m->len;
                 for (unsigned k = 0; lf && k < lf->n; k++)
-                    recs[nr++] = lf->routes[k];
+                    answer_of(&answers[nr++], lf->routes[k]);
             }
         }
     }

@@ -739,6 +739,29 @@ AD_INLINE const ad_hnode *hot_probe(const ad_hot *hot, const ad_hnode *x, const 
     return NULL;
 }
 
+/* Fill res as rtm__result_found(res, a->rt, caps) does, from the copy:
+ * the record itself is not read (the names' addresses are computed). */
+AD_INLINE void answer_found(rtm_result *res, const ad_hanswer *a, const size_t *caps)
+{
+    if (__builtin_expect(a->nparams > AD_HOT_NAMES, 0)) {
+        rtm__result_found(res, a->rt, caps);
+        return;
+    }
+    res->status = RTM_FOUND;
+    res->route_id = a->id;
+    res->udata = a->udata;
+    res->nparams = a->nparams;
+    const char *r = a->rt->names;
+    for (unsigned i = 0; i < a->nparams; i++) {
+        size_t n = a->name_len[i];
+        res->params[i].name = r + 1;
+        res->params[i].name_len = n;
+        res->params[i].offset = caps[2 * i];
+        res->params[i].length = caps[2 * i + 1];
+        r += 1 + n;
+    }
+}
+
 /* The hot trie's answer: RTM_FOUND (res filled) or 0 (walk the tree).
  * Greedy, never backtracks: at each segment the static child equal to it,
  * else the param child (when none of its threats equals the segment); any
@@ -812,7 +835,7 @@ AD_INLINE int hot_match(const ad_hot *hot, unsigned method, const char *path, si
                             caps[2 * (np + j)] += a;
                         if (count)
                             ++*visits;
-                        rtm__result_found(res, hot->recs[m->rec + (unsigned)idx], caps);
+                        answer_found(res, &hot->answers[m->rec + (unsigned)idx], caps);
                         return RTM_FOUND;
                     }
                 }
@@ -829,7 +852,7 @@ AD_INLINE int hot_match(const ad_hot *hot, unsigned method, const char *path, si
             int idx = record_slot(c->mask, method); /* -1 also when no leaf (mask 0) */
             if (idx < 0)
                 return 0; /* a lower-ranked route, or 405: the tree decides */
-            rtm__result_found(res, idx ? hot->recs[c->rec + (unsigned)idx] : c->rec0, caps);
+            answer_found(res, &hot->answers[c->rec + (unsigned)idx], caps);
             return RTM_FOUND;
         }
         x = c;
