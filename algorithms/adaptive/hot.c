@@ -28,7 +28,8 @@
  * 16 bytes and a '/' after a shorter one (so for up to 7 bytes one masked
  * word compare checks the label and its boundary together).
  * Static chains without a leaf are merged ("api/v1"), leaves are copied
- * inline (method mask, records), and the nodes, one 64-byte line each,
+ * (method mask, and the fields of the records a hit answers with, so that
+ * a hit never reads a record), and the nodes, one 64-byte line each,
  * are laid out in one allocation, hottest sibling first within a group
  * (the children of one node) and the groups depth first, the heaviest
  * child's group next: a hot route's nodes lie a few groups apart, on a
