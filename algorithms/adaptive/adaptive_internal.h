@@ -306,6 +306,7 @@ struct rtm__impl {
     _Atomic(const ad_hot *) hot;       /* the hot-route index, or NULL */
     _Atomic(const ad_mirror *) front;  /* the mirror while it answers lookups, else NULL */
     uint32_t sample_every;             /* K: one lookup in K is sampled */
+    uint32_t countdown_span;           /* 3K/2 - 1: an unsampled lookup's countdown is 2 to 3K/2 */
     ad_tnode *root;                    /* never packed, never a subtree root */
     rtm__alloc *a;                     /* the router's allocator */
     size_t nnodes;                     /* live trie nodes (root included) + packed nodes */

@@ -1050,11 +1050,9 @@ int rtm__adaptive_match(const rtm__impl *impl, unsigned method, const char *path
     /* The countdown is per thread, shared by every router the thread uses:
      * one left over from a router with a larger K is cut short. */
     uint32_t cd = ad_countdown;
-    const ad_mirror *front = atomic_load_explicit(&impl->front, memory_order_acquire);
-    if (__builtin_expect(!(flags & RTM__MATCH_ADD_SLASH) && cd > 1 &&
-                             cd <= impl->sample_every * UINT64_C(3) / 2,
-                         1)) {
+    if (__builtin_expect(!(flags & RTM__MATCH_ADD_SLASH) && cd - 2u < impl->countdown_span, 1)) {
         ad_countdown = cd - 1;
+        const ad_mirror *front = atomic_load_explicit(&impl->front, memory_order_acquire);
         if (front)
             return mirror_answer(front, method, path, len, 0, res);
         return own_match(impl, method, path, len, res);

@@ -70,6 +70,7 @@ __attribute__((noinline)) static void measured(const rtm_router *r, const wl_req
 static void stop_sampling(rtm_router *r)
 {
     r->impl->sample_every = UINT32_C(1) << 30;
+    r->impl->countdown_span = (UINT32_C(3) << 29) - 1;
 }
 
 static void pack_hot(rtm_router *r, const wl_requests *q)
