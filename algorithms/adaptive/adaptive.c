@@ -287,10 +287,8 @@ static int ad_create(rtm__impl **out, rtm__alloc *a, const rtm_config *cfg)
     }
     impl->nnodes = 1;
     impl->period_ms = cfg->adaptive_period_ms ? cfg->adaptive_period_ms : RTM__ADAPTIVE_PERIOD_MS;
-    impl->sample_every =
-        cfg->adaptive_sample_every ? cfg->adaptive_sample_every : RTM__ADAPTIVE_SAMPLE_EVERY;
-    uint64_t cd_max = impl->sample_every * UINT64_C(3) / 2; /* at least 1 */
-    impl->countdown_span = (cd_max > UINT32_MAX ? UINT32_MAX : (uint32_t)cd_max) - 1;
+    ad_set_sample_every(impl, cfg->adaptive_sample_every ? cfg->adaptive_sample_every
+                                                         : RTM__ADAPTIVE_SAMPLE_EVERY);
     impl->entropy_max =
         cfg->adaptive_entropy_max > 0 ? cfg->adaptive_entropy_max : RTM__ADAPTIVE_ENTROPY_MAX;
     impl->miss_min = cfg->adaptive_miss_min > 0 ? cfg->adaptive_miss_min : RTM__ADAPTIVE_MISS_MIN;

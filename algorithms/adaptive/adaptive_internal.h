@@ -339,6 +339,15 @@ struct rtm__impl {
 
 /* ---- Shared helpers (adaptive.c) ---- */
 
+/* Set K (at least 1) and the countdown bound the lookup entry derives
+ * from it. */
+static inline void ad_set_sample_every(rtm__impl *impl, uint32_t k)
+{
+    uint64_t cd_max = k * UINT64_C(3) / 2; /* at least 1 */
+    impl->sample_every = k;
+    impl->countdown_span = (cd_max > UINT32_MAX ? UINT32_MAX : (uint32_t)cd_max) - 1;
+}
+
 /* Writer-side figures take the instance's mutex through a const pointer. */
 static inline rtm__impl *ad_unconst(const rtm__impl *impl)
 {

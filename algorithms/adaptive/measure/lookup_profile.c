@@ -69,8 +69,7 @@ __attribute__((noinline)) static void measured(const rtm_router *r, const wl_req
 /* No more sampled lookups on this thread (K beyond any run's length). */
 static void stop_sampling(rtm_router *r)
 {
-    r->impl->sample_every = UINT32_C(1) << 30;
-    r->impl->countdown_span = (UINT32_C(3) << 29) - 1;
+    ad_set_sample_every(r->impl, UINT32_C(1) << 30);
 }
 
 static void pack_hot(rtm_router *r, const wl_requests *q)
