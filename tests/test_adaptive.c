@@ -1698,8 +1698,8 @@ TEST(adaptive, front_trials_choose_the_cheaper)
     ASSERT_EQ_UINT(f->backoff, 16);
     ASSERT_STR_EQ(ad_front_of(r), "radix");
 
-    /* A writer: the measures start over, a trial stops, the incumbent
-     * answers. */
+    /* A writer: the measures start over, a trial stops, and the own
+     * encodings answer until a tick has packed the changed mirror. */
     for (int i = 0; i < 15; i++)
         ad_front_step(r, 90);
     ad_front_step(r, 90);
@@ -1707,7 +1707,9 @@ TEST(adaptive, front_trials_choose_the_cheaper)
     ASSERT_STR_EQ(ad_front_of(r), "tree");
     rt_add(r, "GET", "/teams", 3);
     ASSERT_FALSE(f->trial);
-    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    ASSERT_TRUE(f->unpacked);
+    ASSERT_EQ_UINT(f->incumbent, AD_FRONT_RADIX);
+    ASSERT_STR_EQ(ad_front_of(r), "tree");
     ASSERT_EQ_UINT(f->backoff, 1);
     ASSERT_TRUE(f->cost[0] == 0 && f->cost[1] == 0);
     /* A clear switch (by three margins): the next trial waits 8 periods. */
@@ -1731,6 +1733,92 @@ TEST(adaptive, front_trials_choose_the_cheaper)
     ad_front_step(r, 100);
     ASSERT_STR_EQ(ad_front_of(r), "tree");
     rtm_free(r);
+}
+
+/* The mirror answers only once packed (rtm__radix_pack: every node and
+ * leaf copied into one block, in preorder). On every table its answers
+ * equal the reference's after the first pack, and after removes and
+ * re-adds that change a tree which is part block, part nodes allocated
+ * since, each followed by a pack; the invariant walker checks the
+ * mirror's tree and its byte count, the next pack's size. */
+static void mirror_pack_sequence(const char *name, const char *routes, const char *req,
+                                 size_t stride, size_t cycles)
+{
+    char err[512];
+    rtm__table t;
+    if (rtm__table_read(&t, routes, err, sizeof err) != 0)
+        RTM_TEST_FAIL("%s", err);
+    rt_reqs q;
+    ad_reqs(&q, &t, req, stride);
+    rtm_router *ref = rt_new(RTM_ALGO_REFERENCE, NULL);
+    rtm__table_add(ref, &t, NULL, name, NULL);
+    rt_snapshot want;
+    rt_snapshot_take(ref, &q, &want);
+
+    rtm_test_set_context(name);
+    rtm_router *r = ad_new(UINT32_C(1) << 30, NULL); /* no sampled lookups */
+    rtm__table_add(r, &t, NULL, name, NULL);
+    const ad_front *f = &r->impl->fr;
+    ASSERT_TRUE(f->unpacked);
+    ASSERT_STR_EQ(ad_front_of(r), "tree");
+    ad_front_step(r, 100); /* a trial of the mirror, packed first */
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    ASSERT_FALSE(f->unpacked);
+    ASSERT_EQ_UINT(f->packs, 1);
+    ad_assert_invariants(r);
+    ad_assert_same(r, &q, &want, "mirror packed");
+
+    rt_reqs q2;
+    ad_reqs(&q2, &t, req, t.n + 1); /* the .req lines only: cheaper */
+    uint64_t packs = 1;
+    for (size_t c = 0, i = 0; c < cycles && t.n; c++, i = (i + 7919) % t.n) {
+        const rtm__table_line *L = &t.lines[i];
+        if (!L->methods || !L->pattern_len)
+            continue;
+        int rc1 = rtm_remove(ref, L->methods, L->pattern, L->pattern_len, NULL);
+        ASSERT_EQ_INT(rtm_remove(r, L->methods, L->pattern, L->pattern_len, NULL), rc1);
+        if (rc1 != 0)
+            continue; /* a line the table rejected */
+        ASSERT_STR_EQ(ad_front_of(r), "tree");
+        ad_front_step(r, 100);
+        ASSERT_STR_EQ(ad_front_of(r), "radix");
+        ASSERT_EQ_UINT(f->packs, ++packs);
+        ad_assert_invariants(r);
+        rt_snapshot w2;
+        rt_snapshot_take(ref, &q2, &w2);
+        ad_assert_same(r, &q2, &w2, "mirror packed after remove");
+        rt_snapshot_free(&w2);
+        ASSERT_OK(rtm_add(ref, L->methods, L->pattern, L->pattern_len, L->line, NULL, NULL));
+        ASSERT_OK(rtm_add(r, L->methods, L->pattern, L->pattern_len, L->line, NULL, NULL));
+        if (c & 1) { /* every other re-add packed alone, else with the next remove */
+            ad_front_step(r, 100);
+            ASSERT_EQ_UINT(f->packs, ++packs);
+            ad_assert_invariants(r);
+        }
+    }
+    if (f->unpacked) /* else the last re-add's tick packed it */
+        ad_front_step(r, 100);
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    ad_assert_invariants(r);
+    ad_assert_same(r, &q, &want, "mirror packed after remove/add cycles");
+
+    rt_reqs_free(&q2);
+    rtm_free(r);
+    rtm_free(ref);
+    rt_snapshot_free(&want);
+    rt_reqs_free(&q);
+    rtm__table_free(&t);
+    rtm_test_set_context(NULL);
+}
+
+TEST(adaptive, mirror_packs_keep_answers_every_table)
+{
+    for (size_t i = 0; i < rt_ncases; i++) {
+        char routes[1024], req[1024];
+        rt_case_routes(&rt_cases[i], routes, sizeof routes);
+        mirror_pack_sequence(rt_cases[i].name, routes,
+                             rt_spec_file(rt_cases[i].name, "req", req, sizeof req), 1, 12);
+    }
 }
 
 /* Unsampled lookups are timed in spans between sampled ones: a sampled

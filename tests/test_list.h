@@ -95,6 +95,7 @@ RTM_TEST(adaptive, deep_routes_and_long_paths_in_both_encodings)
 RTM_TEST(adaptive, each_node_visited_at_most_once)
 RTM_TEST(adaptive, front_trials_choose_the_cheaper)
 RTM_TEST(adaptive, front_spans_feed_the_choice)
+RTM_TEST(adaptive, mirror_packs_keep_answers_every_table)
 
 RTM_TEST(concurrency, readers_get_reference_answers_while_reshaping)
 RTM_TEST(concurrency, policy_thread_under_live_traffic)

@@ -276,7 +276,9 @@ typedef struct ad_front {
     uint8_t incumbent;    /* AD_FRONT_* */
     bool trial;           /* the other one answers the period now running */
     bool fresh;           /* the period now running began with a new or changed table */
+    bool unpacked;        /* the mirror changed since its last pack: unpublished till then */
     uint64_t switches;    /* times the incumbent changed */
+    uint64_t packs;       /* times the mirror was packed */
 } ad_front;
 
 #define AD_FRONT_MARGIN        0.03   /* a trial wins when this much cheaper */

@@ -186,6 +186,8 @@ int rtm__adaptive_check(const rtm__impl *cimpl, const char **why)
     *why = NULL;
     rtm__mutex_lock(&impl->lock);
     int rc = check_locked(impl, why);
+    if (rc == 0 && impl->mirror && ad_mirror_check(impl->mirror, why) != 0)
+        rc = -1;
     rtm__mutex_unlock(&impl->lock);
     return rc;
 }

@@ -47,6 +47,16 @@ int ad_mirror_remove(ad_mirror *m, const rtm__pattern *p, unsigned methods)
     return rtm__radix_ops.remove(radix_of(m), p, methods, &d);
 }
 
+int ad_mirror_pack(ad_mirror *m)
+{
+    return rtm__radix_pack(radix_of(m));
+}
+
+int ad_mirror_check(const ad_mirror *m, const char **why)
+{
+    return rtm__radix_check(radix_of_const(m), why);
+}
+
 int ad_mirror_match(const ad_mirror *m, unsigned method, const char *path, size_t len,
                     unsigned flags, rtm_result *res)
 {
@@ -88,6 +98,19 @@ int ad_mirror_remove(ad_mirror *m, const rtm__pattern *p, unsigned methods)
     (void)p;
     (void)methods;
     return RTM_EUNSUPP;
+}
+
+int ad_mirror_pack(ad_mirror *m)
+{
+    (void)m;
+    return RTM_EUNSUPP;
+}
+
+int ad_mirror_check(const ad_mirror *m, const char **why)
+{
+    (void)m;
+    (void)why;
+    return 0;
 }
 
 int ad_mirror_match(const ad_mirror *m, unsigned method, const char *path, size_t len,

@@ -32,6 +32,13 @@ void ad_mirror_destroy(ad_mirror *m);
 int ad_mirror_insert(ad_mirror *m, const rtm__pattern *p, rtm__route *const *routes, unsigned n);
 int ad_mirror_remove(ad_mirror *m, const rtm__pattern *p, unsigned methods);
 
+/* Lay the mirror out afresh in one block (rtm__radix_pack), while no
+ * lookup can reach it. 0 or an RTM_E* code (it stays as it was). */
+int ad_mirror_pack(ad_mirror *m);
+
+/* The radix tree's invariants (rtm__radix_check): 0, or -1 with *why. */
+int ad_mirror_check(const ad_mirror *m, const char **why);
+
 /* THE MATCH CONTRACT of router_internal.h, answered by the radix tree. */
 int ad_mirror_match(const ad_mirror *m, unsigned method, const char *path, size_t len,
                     unsigned flags, rtm_result *res);

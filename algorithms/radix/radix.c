@@ -201,10 +201,15 @@ _Static_assert(offsetof(rnode, data) == 32, "the node header is 32 bytes");
 _Static_assert(sizeof(size_t) == sizeof(rtm__leaf *), "destroy keeps a count in the leaf slot");
 
 struct rtm__impl {
-    rtm__alloc *alloc; /* the router's allocator */
+    rtm__alloc *alloc; /* the router's allocator; a mirror's: &own */
     rnode *root;       /* NULL when the tree is empty */
     size_t nodes;      /* nodes in the tree, the root included */
     bool borrowed;     /* a mirror: the records belong to another instance */
+    /* A mirror only (see "Packing" below): */
+    rtm__alloc *parent; /* the router's allocator, which own forwards to */
+    rtm__alloc own;     /* counts the live nodes' and leaves' bytes */
+    char *block;        /* the packed nodes and leaves, or NULL */
+    size_t block_bytes;
 };
 
 /* Table slots of a node with ns static children: 0 when narrow, else the
@@ -1390,26 +1395,104 @@ static int radix_create(rtm__impl **out, rtm__alloc *a, const rtm_config *cfg)
     return 0;
 }
 
+/* ---- Packing (mirrors) ----
+ *
+ * A tree built route by route has its nodes wherever the allocator put
+ * them, between whatever else was allocated at the time: in the adaptive
+ * router, the route's records and the segment tree's nodes. rtm__radix_pack
+ * copies every node, each followed by its leaf, into one block in preorder,
+ * so a lookup's nodes lie together and a small table's whole tree is a few
+ * KB. A mirror allocates through `own`, which forwards to the router's
+ * allocator but drops a free of memory inside the block (the block goes as
+ * a whole, at the next pack or at destroy), so inserts and removes after a
+ * pack work as before. own's byte count is the live nodes' and leaves'
+ * bytes: the next block's size. */
+
+static bool in_block(const rtm__impl *impl, const void *p)
+{
+    uintptr_t b = (uintptr_t)impl->block, x = (uintptr_t)p;
+    return impl->block && x >= b && x - b < impl->block_bytes;
+}
+
+static void *own_malloc(void *ctx, size_t size)
+{
+    rtm__impl *impl = ctx;
+    return rtm__malloc(impl->parent, size);
+}
+
+static void *own_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
+{
+    rtm__impl *impl = ctx;
+    if (!in_block(impl, ptr))
+        return rtm__realloc(impl->parent, ptr, old_size, new_size);
+    void *p = rtm__malloc(impl->parent, new_size);
+    if (p)
+        memcpy(p, ptr, old_size < new_size ? old_size : new_size);
+    return p;
+}
+
+static void own_free(void *ctx, void *ptr, size_t size)
+{
+    rtm__impl *impl = ctx;
+    if (!in_block(impl, ptr))
+        rtm__free(impl->parent, ptr, size);
+}
+
 int rtm__radix_create_mirror(rtm__impl **out, rtm__alloc *a)
 {
     int rc = radix_create(out, a, NULL);
-    if (rc == 0)
-        (*out)->borrowed = true;
-    return rc;
+    if (rc != 0)
+        return rc;
+    rtm__impl *impl = *out;
+    impl->borrowed = true;
+    impl->parent = a;
+    rtm__alloc_init(&impl->own, &(rtm_allocator){own_malloc, own_realloc, own_free, impl});
+    impl->alloc = &impl->own;
+    return 0;
 }
 
-/* Free every node and leaf, without recursion: when the walk first reaches
- * a node it frees the node's leaf and keeps in the leaf slot the number of
- * children still to free; children go from the last to the first, and a
- * node is freed when none is left (its size comes from its unchanged
- * figures). */
-static void radix_destroy(rtm__impl *impl)
+/* Copy node o, then its leaf, to *at in the block (end: its end). The copy
+ * keeps o's kids and table (the walk re-aims them) and its leaf slot counts
+ * the children copied so far. NULL when they would pass the end. */
+static rnode *pack_place(const rnode *o, char **at, const char *end)
+{
+    size_t nb = rn_bytes(o), lb = o->leaf ? rtm__leaf_size(o->leaf->n) : 0;
+    if ((size_t)(end - *at) < nb + lb)
+        return NULL;
+    rnode *c = (rnode *)(void *)*at;
+    memcpy(c, o, nb);
+    if (lb)
+        memcpy(*at + nb, o->leaf, lb);
+    *at += nb + lb;
+    memset(&c->leaf, 0, sizeof c->leaf);
+    return c;
+}
+
+/* Kid j of copy c is now cc (the copy of o's kid oc): in the kids array
+ * and, for a static kid of a wide node, in its table slot. */
+static void pack_link(rnode *c, size_t j, const rnode *oc, rnode *cc)
+{
+    rn_kids_w(c)[j] = cc;
+    if (c->wbits && j < c->nstatic) {
+        rslot *table = rn_table_w(c);
+        uint32_t mask = (1u << c->wbits) - 1, s = rn_tag_of(cc) & mask;
+        while (table[s].kid != oc)
+            s = (s + 1) & mask;
+        table[s].kid = cc;
+    }
+}
+
+/* The tree rooted at n freed, nodes and leaves (with their records when
+ * `records`), without recursion: when the walk first reaches a node it
+ * frees the node's leaf and keeps in the leaf slot the number of children
+ * still to free; children go from the last to the first, and a node is
+ * freed when none is left (its size comes from its unchanged figures). */
+static void free_tree(rtm__impl *impl, rnode *n, bool records)
 {
     rtm__alloc *a = impl->alloc;
-    rnode *n = impl->root;
     if (n) {
         size_t left = rn_nkids(n);
-        leaf_release(impl, n->leaf, ~0u);
+        leaf_release(impl, n->leaf, records ? ~0u : 0u);
         memcpy(&n->leaf, &left, sizeof left);
     }
     while (n) {
@@ -1420,7 +1503,7 @@ static void radix_destroy(rtm__impl *impl)
             memcpy(&n->leaf, &left, sizeof left);
             rnode *kid = rn_kids(n)[left];
             size_t kl = rn_nkids(kid);
-            leaf_release(impl, kid->leaf, ~0u);
+            leaf_release(impl, kid->leaf, records ? ~0u : 0u);
             memcpy(&kid->leaf, &kl, sizeof kl);
             n = kid;
             continue;
@@ -1429,6 +1512,58 @@ static void radix_destroy(rtm__impl *impl)
         rn_free(a, n);
         n = p;
     }
+}
+
+int rtm__radix_pack(rtm__impl *impl)
+{
+    if (!impl->parent)
+        return RTM_EUNSUPP;
+    size_t bytes = atomic_load_explicit(&impl->own.bytes, memory_order_relaxed);
+    char *block = NULL, *at = NULL;
+    rnode *root = NULL;
+    if (impl->root) {
+        if (!(block = rtm__malloc(impl->parent, bytes)))
+            return RTM_ENOMEM;
+        at = block;
+        /* Preorder, the old tree and the copy in step: (o, c). */
+        const rnode *o = impl->root;
+        rnode *c = root = pack_place(o, &at, block + bytes);
+        while (c) {
+            size_t next;
+            memcpy(&next, &c->leaf, sizeof next);
+            if (next < rn_nkids(o)) {
+                const rnode *oc = rn_kids(o)[next++];
+                memcpy(&c->leaf, &next, sizeof next);
+                rnode *cc = pack_place(oc, &at, block + bytes);
+                if (!cc) { /* a miscount (a bug): keep the tree as it is */
+                    rtm__free(impl->parent, block, bytes);
+                    return RTM_ELIMIT;
+                }
+                cc->parent = c;
+                pack_link(c, next - 1, oc, cc);
+                o = oc;
+                c = cc;
+                continue;
+            }
+            c->leaf = o->leaf ? (rtm__leaf *)(void *)((char *)c + rn_bytes(c)) : NULL;
+            o = o->parent;
+            c = c->parent;
+        }
+    }
+    free_tree(impl, impl->root, false); /* the copies hold the records now */
+    rtm__free(impl->parent, impl->block, impl->block_bytes);
+    impl->root = root;
+    impl->block = block;
+    impl->block_bytes = bytes;
+    atomic_store_explicit(&impl->own.bytes, root ? (size_t)(at - block) : 0, memory_order_relaxed);
+    return 0;
+}
+
+static void radix_destroy(rtm__impl *impl)
+{
+    free_tree(impl, impl->root, !impl->borrowed);
+    rtm__alloc *a = impl->parent ? impl->parent : impl->alloc; /* not &impl->own */
+    rtm__free(a, impl->block, impl->block_bytes);
     rtm__free(a, impl, sizeof *impl);
 }
 
@@ -1481,8 +1616,10 @@ int rtm__radix_check(const rtm__impl *impl, const char **why)
         RN_CHECK(root->kind == RN_STATIC && root->len == 0 && !root->leaf && !root->parent &&
                      rn_nkids(root) > 0,
                  "root is not an empty static node without leaf and parent");
+    size_t bytes = 0; /* the nodes' and leaves' */
     for (const rnode *n = root; n; n = preorder_next(n)) {
         count++;
+        bytes += rn_bytes(n) + (n->leaf ? rtm__leaf_size(n->leaf->n) : 0);
         rnode *const *kids = rn_kids(n);
         RN_CHECK(n->wbits == rn_wbits(n->nstatic), "wide table size wrong");
         if (n->kind == RN_STATIC) {
@@ -1542,6 +1679,8 @@ int rtm__radix_check(const rtm__impl *impl, const char **why)
         }
     }
     RN_CHECK(count == impl->nodes, "node count differs from the tree");
+    RN_CHECK(!impl->parent || bytes == atomic_load(&impl->own.bytes),
+             "a mirror's byte count differs from its nodes and leaves (the next pack's size)");
     return 0;
 }
 

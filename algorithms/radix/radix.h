@@ -23,6 +23,13 @@ extern const rtm__algo_ops rtm__radix_ops;
  * (algorithms/adaptive/front.c). 0 or RTM_ENOMEM. */
 int rtm__radix_create_mirror(rtm__impl **out, rtm__alloc *a);
 
+/* Re-lay a mirror's nodes and leaves out in one block, in preorder (each
+ * node followed by its leaf), and free the old ones; the answers do not
+ * change. The mirror must have no reader. Inserts and removes go on as
+ * before. 0, RTM_ENOMEM (the tree is left as it was), or RTM_EUNSUPP for
+ * an instance that is not a mirror. */
+int rtm__radix_pack(rtm__impl *impl);
+
 /* THE MATCH CONTRACT of router_internal.h. Never allocates, never recurses,
  * reads each tree node at most once per lookup. */
 int rtm__radix_match(const rtm__impl *impl, unsigned method, const char *path, size_t len,

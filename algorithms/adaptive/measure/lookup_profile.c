@@ -14,6 +14,8 @@
  * index is built (against a run without it: the sampling overhead with the
  * index in place); STREAM=n uses only the stream's first n requests (n = 1:
  * one path over and over, all in cache, the branch predictors trained).
+ * MIRROR=1 lets the radix mirror answer, packed as a tick would
+ * (MIRROR=unpacked: as built, route by route).
  * TABLE may list several files separated by commas (the sweep's pool, in
  * the benchmark's order); ROUTES=n then builds the table of its first n
  * routes, as `routematch-bench --sweep --sizes n` does. TICKS=n replaces the
@@ -263,6 +265,11 @@ int main(int argc, char **argv)
         return 1;
     if (getenv("NOSAMPLE") && a == RTM_ALGO_ADAPTIVE)
         stop_sampling(r);
+    if (getenv("MIRROR") && a == RTM_ALGO_ADAPTIVE && r->impl->mirror) {
+        if (strcmp(getenv("MIRROR"), "unpacked") != 0 && ad_mirror_pack(r->impl->mirror) != 0)
+            return 1;
+        atomic_store(&r->impl->front, r->impl->mirror); /* no tick follows to undo it */
+    }
     const char *split = getenv("SPLIT");
     if (split && a == RTM_ALGO_ADAPTIVE && !getenv("NOHOT")) {
         split_stream(r, &q, strcmp(split, "hit") == 0);
