@@ -266,8 +266,12 @@ int main(int argc, char **argv)
     if (getenv("NOSAMPLE") && a == RTM_ALGO_ADAPTIVE)
         stop_sampling(r);
     if (getenv("MIRROR") && a == RTM_ALGO_ADAPTIVE && r->impl->mirror) {
-        if (strcmp(getenv("MIRROR"), "unpacked") != 0 && ad_mirror_pack(r->impl->mirror) != 0)
-            return 1;
+        if (strcmp(getenv("MIRROR"), "unpacked") != 0) {
+            double t0 = wl_cpu_now();
+            if (ad_mirror_pack(r->impl->mirror) != 0)
+                return 1;
+            fprintf(stderr, "mirror packed in %.2f ms\n", (wl_cpu_now() - t0) * 1e3);
+        }
         atomic_store(&r->impl->front, r->impl->mirror); /* no tick follows to undo it */
     }
     const char *split = getenv("SPLIT");
