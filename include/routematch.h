@@ -202,6 +202,9 @@ typedef struct rtm_config {
  * shipped tables; the policy can then never let a radix tree answer, see
  * the adaptive README). */
 #define RTM_ADAPTIVE_NO_MIRROR 8u
+/** Adaptive: ask no exact-path map of the static routes before the radix
+ * copy (a little less memory; see the adaptive README). */
+#define RTM_ADAPTIVE_NO_EXACT 16u
 
 /* ---- Router ---- */
 

@@ -87,7 +87,7 @@ static int ad_step_all(rtm_router *r, double entropy, double miss, bool repack, 
         e[i] = entropy;
         m[i] = miss;
     }
-    rtm__adaptive_metrics inj = {n, e, m, budget, repack, 0};
+    rtm__adaptive_metrics inj = {n, e, m, budget, repack, 0, 0};
     int rc = rtm__adaptive_step(r->impl, &inj);
     free(e);
     free(m);
@@ -177,7 +177,7 @@ TEST(adaptive, rule_fires_only_for_low_entropy_and_high_misses)
         e[k] = ent[i];
         m[k] = mis[i];
     }
-    rtm__adaptive_metrics inj = {7, e, m, 0, false, 0};
+    rtm__adaptive_metrics inj = {7, e, m, 0, false, 0, 0};
     ASSERT_EQ_INT(rtm__adaptive_step(r->impl, &inj), 2);
     /* a and f fire; b (entropy high), c (misses low), d and e (on the
      * thresholds, which are strict) do not; g fires but has nothing below. */
@@ -224,7 +224,7 @@ TEST(adaptive, rule_fires_only_for_low_entropy_and_high_misses)
         e[k] = ent[i];
         m[k] = mis[i];
     }
-    inj = (rtm__adaptive_metrics){7, e, m, 0, false, 0};
+    inj = (rtm__adaptive_metrics){7, e, m, 0, false, 0, 0};
     ASSERT_EQ_INT(rtm__adaptive_step(r->impl, &inj), 1); /* a only: f's 0.74 >= 0.5 */
     ASSERT_EQ_UINT(ad_sub_info(r, ad_sub_index(r, "a")).encoding, RTM__ADAPTIVE_PACKED);
     ASSERT_EQ_UINT(ad_sub_info(r, ad_sub_index(r, "f")).encoding, RTM__ADAPTIVE_TRIE);
@@ -422,7 +422,7 @@ static void reshape_sequence(const char *name, const char *routes, const char *r
             m[i] = (x & 2) ? 0.5 : 0.01;
         }
         rtm__adaptive_metrics inj = {
-            n, e, m, 1 + (size_t)(rt_rand(&seed) % 4000), (rt_rand(&seed) & 1) != 0, 0};
+            n, e, m, 1 + (size_t)(rt_rand(&seed) % 4000), (rt_rand(&seed) & 1) != 0, 0, 0};
         ASSERT_TRUE(rtm__adaptive_step(r->impl, &inj) >= 0);
         free(e);
         free(m);
@@ -1819,6 +1819,143 @@ TEST(adaptive, mirror_packs_keep_answers_every_table)
         mirror_pack_sequence(rt_cases[i].name, routes,
                              rt_spec_file(rt_cases[i].name, "req", req, sizeof req), 1, 12);
     }
+}
+
+/* The request's answer from r and from ref, formatted verbosely, equal. */
+static void ad_same_answer(const rtm_router *r, const rtm_router *ref, rtm_method m,
+                           const char *path)
+{
+    rtm_result a, b;
+    char fa[2048], fb[2048];
+    rtm_match(r, m, path, strlen(path), &a);
+    rtm_match(ref, m, path, strlen(path), &b);
+    ASSERT_STR_EQ(rt_format(&a, path, strlen(path), 1, fa, sizeof fa),
+                  rt_format(&b, path, strlen(path), 1, fb, sizeof fb));
+}
+
+/* The exact-path map (exact.c) holds the static shapes only, answers a
+ * request for one of them with a record for its method, and leaves the
+ * rest to the mirror: a static shape without the method (a param sibling
+ * takes it, or 405), params, catch-alls, trailing-slash hints. */
+TEST(adaptive, exact_map_answers_static_paths_only)
+{
+    static const rt_route t[] = {
+        {"GET", "/"},
+        {"GET", "/users"},
+        {"POST", "/users/new"},
+        {"GET", "/users/{id}"},
+        {"GET,PUT", "/api/chat.postMessage"},
+        {"ANY", "/api/admin.conversations.restrictAccess.addGroup"},
+        {"GET", "/files/{*path}"},
+        {"GET", "/v{major}/status"},
+        {"GET", "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t"},
+        {"GET", "/users/"},
+    };
+    rtm_router *r = ad_new(UINT32_C(1) << 30, NULL), *ref = rt_new(RTM_ALGO_REFERENCE, NULL);
+    rt_add_table(r, t, sizeof t / sizeof t[0]);
+    rt_add_table(ref, t, sizeof t / sizeof t[0]);
+    ad_front_step(r, 100); /* a trial of the mirror: packed, with its map */
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    const ad_exact *x = atomic_load(&r->impl->exact);
+    ASSERT_NOT_NULL(x);
+    ASSERT_EQ_UINT(ad_exact_paths(x), 7); /* the static shapes */
+
+    rtm_result res;
+    static const struct {
+        rtm_method m;
+        const char *path;
+        bool map; /* the map answers it */
+    } q[] = {
+        {RTM_GET, "/", true},
+        {RTM_GET, "/users", true},
+        {RTM_GET, "/users/", true},
+        {RTM_POST, "/users/new", true},
+        {RTM_GET, "/users/new", false}, /* no GET there: /users/{id} */
+        {RTM_DELETE, "/users/new", false},
+        {RTM_PUT, "/api/chat.postMessage", true},
+        {RTM_DELETE, "/api/chat.postMessage", false}, /* 405 */
+        {RTM_METHOD_OTHER, "/api/admin.conversations.restrictAccess.addGroup", true},
+        {RTM_GET, "/api/admin.conversations.restrictAccess.addGrou", false},
+        {RTM_GET, "/api/chat.postMessag", false},
+        {RTM_GET, "/users/42", false},
+        {RTM_GET, "/files/a/b", false},
+        {RTM_GET, "/v2/status", false},
+        {RTM_GET, "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t", true},
+        {RTM_GET, "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/u", false},
+        {RTM_GET, "/api/chat.postMessage/", false}, /* 404, with the hint */
+        {RTM_GET, "/USERS", false},
+    };
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        rtm_test_set_context(q[i].path);
+        memset(&res, 0, sizeof res);
+        ASSERT_EQ_INT(ad_exact_answer(x, (unsigned)q[i].m, q[i].path, strlen(q[i].path), &res),
+                      q[i].map);
+        ad_same_answer(r, ref, q[i].m, q[i].path);
+    }
+    rtm_test_set_context(NULL);
+
+    /* A writer drops the map with the mirror's layout; the next pack
+     * builds it again, with the change. */
+    rt_add(r, "GET", "/users/new", 20);
+    rt_add(ref, "GET", "/users/new", 20);
+    ASSERT_NULL(atomic_load(&r->impl->exact));
+    ASSERT_NULL(r->impl->exact_map);
+    ad_front_step(r, 100);
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    ASSERT_NOT_NULL(atomic_load(&r->impl->exact));
+    ad_same_answer(r, ref, RTM_GET, "/users/new");
+    ad_same_answer(r, ref, RTM_POST, "/users/new");
+    rtm_free(r);
+    rtm_free(ref);
+
+    /* RTM_ADAPTIVE_NO_EXACT: the mirror alone. */
+    r = ad_new_flags(0, RTM_ADAPTIVE_NO_EXACT);
+    rt_add_table(r, t, sizeof t / sizeof t[0]);
+    ad_front_step(r, 100);
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    ASSERT_NULL(atomic_load(&r->impl->exact));
+    rtm_free(r);
+}
+
+/* The map is asked while at least AD_EXACT_SHARE of the sampled lookups
+ * that found a route found a static one: judged each tick from the
+ * period's samples (at least AD_EXACT_MIN_WINS of them), or injected. */
+TEST(adaptive, exact_map_follows_the_static_share)
+{
+    rtm_router *r = ad_new(1, NULL); /* every lookup sampled */
+    rt_add(r, "GET", "/api/chat.postMessage", 1);
+    rt_add(r, "GET", "/users/{id}", 2);
+    ad_front_step(r, 100);
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    ASSERT_NOT_NULL(atomic_load(&r->impl->exact)); /* no samples yet: asked */
+    rtm_result res;
+    for (unsigned i = 0; i < 2 * AD_EXACT_MIN_WINS; i++)
+        rtm_match(r, RTM_GET, "/users/7", 8, &res);
+    ASSERT_EQ_UINT(atomic_load(&r->impl->wins), 2 * AD_EXACT_MIN_WINS);
+    ASSERT_EQ_UINT(atomic_load(&r->impl->static_wins), 0);
+    ASSERT_TRUE(rtm__adaptive_step(r->impl, NULL) >= 0);
+    ASSERT_FALSE(r->impl->fr.exact_on);
+    ASSERT_NULL(atomic_load(&r->impl->exact));
+    ASSERT_NOT_NULL(r->impl->exact_map); /* kept for when the share comes back */
+    for (unsigned i = 0; i < 2 * AD_EXACT_MIN_WINS; i++)
+        rtm_match(r, RTM_GET, i % 2 ? "/users/7" : "/api/chat.postMessage", i % 2 ? 8 : 21,
+                  &res);
+    ASSERT_TRUE(rtm__adaptive_step(r->impl, NULL) >= 0);
+    ASSERT_TRUE(r->impl->fr.exact_on);
+    /* Too few wins: the judgment stands. */
+    rtm_match(r, RTM_GET, "/users/7", 8, &res);
+    ASSERT_TRUE(rtm__adaptive_step(r->impl, NULL) >= 0);
+    ASSERT_TRUE(r->impl->fr.exact_on);
+    /* Injected. */
+    rtm__adaptive_metrics m = {0};
+    m.front_cost = 100;
+    m.static_share = 0.2;
+    ASSERT_TRUE(rtm__adaptive_step(r->impl, &m) >= 0);
+    ASSERT_FALSE(r->impl->fr.exact_on);
+    m.static_share = 0.3;
+    ASSERT_TRUE(rtm__adaptive_step(r->impl, &m) >= 0);
+    ASSERT_TRUE(r->impl->fr.exact_on);
+    rtm_free(r);
 }
 
 /* Unsampled lookups are timed in spans between sampled ones: a sampled

@@ -198,9 +198,13 @@ static int cc_step_random(rtm_router *r, uint64_t *seed, size_t tick)
         e[i] = all || (x & 1) ? 0.1 : 0.9;
         m[i] = all || (x & 2) ? 0.9 : 0.0;
     }
-    rtm__adaptive_metrics inj = {n,    e,
-                                 m,    (tick & 1) ? 1 + (size_t)(rt_rand(seed) % 3000) : 0,
-                                 true, (rt_rand(seed) & 1) ? 50.0 : 200.0};
+    rtm__adaptive_metrics inj = {n,
+                                 e,
+                                 m,
+                                 (tick & 1) ? 1 + (size_t)(rt_rand(seed) % 3000) : 0,
+                                 true,
+                                 (rt_rand(seed) & 1) ? 50.0 : 200.0,
+                                 (rt_rand(seed) & 2) ? 0.9 : 0.1}; /* the map asked or not */
     int rc = rtm__adaptive_step(r->impl, &inj);
     free(e);
     free(m);

@@ -96,6 +96,8 @@ RTM_TEST(adaptive, each_node_visited_at_most_once)
 RTM_TEST(adaptive, front_trials_choose_the_cheaper)
 RTM_TEST(adaptive, front_spans_feed_the_choice)
 RTM_TEST(adaptive, mirror_packs_keep_answers_every_table)
+RTM_TEST(adaptive, exact_map_answers_static_paths_only)
+RTM_TEST(adaptive, exact_map_follows_the_static_share)
 
 RTM_TEST(concurrency, readers_get_reference_answers_while_reshaping)
 RTM_TEST(concurrency, policy_thread_under_live_traffic)

@@ -68,6 +68,9 @@ typedef struct rtm__adaptive_metrics {
     double front_cost;        /* > 0: the mean cost of the lookups that the front
                                  (own encodings or radix mirror) answered in the
                                  period now ending; the front is chosen only then */
+    double static_share;      /* > 0: the share of the period's sampled wins that were
+                                 static routes (the exact-path map is asked when it is
+                                 at least AD_EXACT_SHARE); 0: not injected */
 } rtm__adaptive_metrics;
 
 /* Run one policy tick now: for each subtree (round robin, within the node

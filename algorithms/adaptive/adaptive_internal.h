@@ -277,12 +277,15 @@ typedef struct ad_front {
     bool trial;           /* the other one answers the period now running */
     bool fresh;           /* the period now running began with a new or changed table */
     bool unpacked;        /* the mirror changed since its last pack: unpublished till then */
+    bool exact_on;        /* ask the exact-path map (static wins' share, last judged) */
     uint64_t switches;    /* times the incumbent changed */
     uint64_t packs;       /* times the mirror was packed */
 } ad_front;
 
 #define AD_FRONT_MARGIN        0.03   /* a trial wins when this much cheaper */
 #define AD_FRONT_MIN_LOOKUPS   32768u /* timed lookups a period needs to count */
+#define AD_EXACT_MIN_WINS      64u    /* sampled wins a period needs to judge the map */
+#define AD_EXACT_SHARE         0.25   /* the map is asked when this share is static */
 #define AD_FRONT_BACKOFF_CLEAR 8u     /* periods between trials after a clear result */
 #define AD_FRONT_BACKOFF_MAX   64u    /* periods between trials at most (32 s at 500 ms) */
 #define AD_FRONT_OUTLIER       20000u /* clock ticks per lookup: more, the thread was away */
@@ -303,10 +306,13 @@ static inline uint64_t ad_clock_ticks(void)
 
 /* ---- The instance ---- */
 
+typedef struct ad_exact ad_exact; /* exact.c */
+
 struct rtm__impl {
     /* what every lookup reads, in the first line */
     _Atomic(const ad_hot *) hot;       /* the hot-route index, or NULL */
     _Atomic(const ad_mirror *) front;  /* the mirror while it answers lookups, else NULL */
+    _Atomic(const ad_exact *) exact;   /* asked before the mirror, or NULL (front.c) */
     uint32_t sample_every;             /* K: one lookup in K is sampled */
     uint32_t countdown_span;           /* 3K/2 - 1: an unsampled lookup's countdown is 2 to 3K/2 */
     ad_tnode *root;                    /* never packed, never a subtree root */
@@ -337,6 +343,9 @@ struct rtm__impl {
     ad_front fr;                     /* which encoding answers (policy) */
     _Atomic uint64_t front_ticks[2]; /* spans between sampled lookups, by AD_FRONT_*: ticks ... */
     _Atomic uint64_t front_n[2];     /* ... and the lookups in them */
+    ad_exact *exact_map;             /* the mirror's exact-path map, or NULL (front.c) */
+    _Atomic uint32_t wins;           /* sampled lookups that found a route ... */
+    _Atomic uint32_t static_wins;    /* ... a static one (the map's share) */
 };
 
 /* ---- Shared helpers (adaptive.c) ---- */
@@ -550,6 +559,25 @@ void ad_front_tick(rtm__impl *impl, const rtm__adaptive_metrics *injected);
 /* "radix" while the mirror answers, else "index" or "tree" (whether an
  * index is published). */
 const char *ad_front_name(const rtm__impl *impl);
+
+/* ---- The exact-path map (exact.c) ---- */
+
+/* The map of the mirror's static shapes by path; *out NULL when it has
+ * none. 0, RTM_ENOMEM or RTM_ELIMIT (no map). */
+int ad_exact_build(rtm__alloc *a, const ad_mirror *m, ad_exact **out);
+void ad_exact_free(rtm__alloc *a, ad_exact *x);
+size_t ad_exact_paths(const ad_exact *x);
+
+/* Fill res as 200 when path is a static shape's whole path with a record
+ * for method (the reference's answer); false, res untouched, otherwise. */
+bool ad_exact_answer(const ad_exact *x, unsigned method, const char *path, size_t len,
+                     rtm_result *res);
+
+/* An unsampled lookup while `front` (the mirror) answers: the map's
+ * answer, if there is a map and it has one, else the mirror's (THE MATCH
+ * CONTRACT, flags 0). The arguments keep rtm__adaptive_match's registers. */
+int ad_exact_front(const rtm__impl *impl, unsigned method, const char *path, size_t len,
+                   const ad_mirror *front, rtm_result *res);
 
 /* ---- Sketch (sketch.c) ---- */
 

@@ -41,6 +41,9 @@
  *     costs a period in 64.
  *   - The first period, and the first after any add or remove, is not
  *     counted: the index it ran with was missing or outdated.
+ *   - While the mirror answers, the exact-path map of its static shapes
+ *     (exact.c) is asked first, when at least AD_EXACT_SHARE of the
+ *     period's sampled wins were static routes (judge_exact).
  *
  * Under stable traffic the choice is made by the third tick (a measured
  * period, then a trial): 1.5 s at the default period.
@@ -72,7 +75,7 @@
 
 int ad_front_create(rtm__impl *impl)
 {
-    impl->fr = (ad_front){.backoff = 1, .fresh = true};
+    impl->fr = (ad_front){.backoff = 1, .fresh = true, .exact_on = true};
     if (impl->flags & RTM_ADAPTIVE_NO_MIRROR)
         return 0;
     int rc = ad_mirror_create(&impl->mirror, impl->a);
@@ -83,9 +86,19 @@ int ad_front_create(rtm__impl *impl)
     return rc;
 }
 
+/* The exact-path map goes with the mirror's layout it points into; only
+ * while no lookup can reach it (the mirror unpublished). */
+static void drop_exact(rtm__impl *impl)
+{
+    atomic_store_explicit(&impl->exact, NULL, memory_order_relaxed);
+    ad_exact_free(impl->a, impl->exact_map);
+    impl->exact_map = NULL;
+}
+
 void ad_front_destroy(rtm__impl *impl)
 {
     atomic_store_explicit(&impl->front, NULL, memory_order_relaxed);
+    drop_exact(impl);
     ad_mirror_destroy(impl->mirror);
     impl->mirror = NULL;
 }
@@ -101,7 +114,13 @@ static void publish(rtm__impl *impl, unsigned which)
         if (ad_mirror_pack(impl->mirror) == 0)
             f->packs++;
         f->unpacked = false;
+        drop_exact(impl);
+        if (!(impl->flags & RTM_ADAPTIVE_NO_EXACT) &&
+            ad_exact_build(impl->a, impl->mirror, &impl->exact_map) != 0)
+            impl->exact_map = NULL; /* out of memory: the mirror answers alone */
     }
+    /* release: the map's contents before its address */
+    atomic_store_explicit(&impl->exact, f->exact_on ? impl->exact_map : NULL, memory_order_release);
     atomic_store_explicit(&impl->front, which == AD_FRONT_RADIX ? impl->mirror : NULL,
                           memory_order_release);
 }
@@ -119,6 +138,7 @@ static void start_over(rtm__impl *impl)
     f->fresh = true;
     f->unpacked = impl->mirror != NULL;
     atomic_store_explicit(&impl->front, NULL, memory_order_release);
+    drop_exact(impl);
 }
 
 static void give_up_mirror(rtm__impl *impl)
@@ -150,12 +170,26 @@ static double period_mean(rtm__impl *impl, unsigned which)
     return n >= AD_FRONT_MIN_LOOKUPS ? (double)ticks / (double)n : 0;
 }
 
+/* Whether the exact-path map is asked: when at least AD_EXACT_SHARE of
+ * the period's sampled lookups that found a route found a static one (an
+ * injected share when the tick is injected; too few wins: as before). */
+static void judge_exact(rtm__impl *impl, const rtm__adaptive_metrics *inj)
+{
+    uint32_t n = atomic_exchange_explicit(&impl->wins, 0, memory_order_relaxed);
+    uint32_t k = atomic_exchange_explicit(&impl->static_wins, 0, memory_order_relaxed);
+    if (inj && inj->static_share > 0)
+        impl->fr.exact_on = inj->static_share >= AD_EXACT_SHARE;
+    else if (!inj && n >= AD_EXACT_MIN_WINS)
+        impl->fr.exact_on = k >= AD_EXACT_SHARE * n;
+}
+
 void ad_front_tick(rtm__impl *impl, const rtm__adaptive_metrics *inj)
 {
     ad_front *f = &impl->fr;
     if (inj && !(inj->front_cost > 0))
         return; /* an injected tick about something else */
     double mean[2] = {period_mean(impl, AD_FRONT_OWN), period_mean(impl, AD_FRONT_RADIX)};
+    judge_exact(impl, inj);
     if (!impl->mirror)
         return;
     unsigned on = f->trial ? 1u - f->incumbent : f->incumbent; /* answered the period */

@@ -953,6 +953,23 @@ AD_INLINE int mirror_answer(const ad_mirror *front, unsigned method, const char 
 #endif
 }
 
+/* An unsampled lookup while the mirror answers: the exact-path map, then
+ * the mirror (exact.c). The debug build counts visits: none for the map. */
+AD_INLINE int front_answer(const rtm__impl *impl, unsigned method, const char *path, size_t len,
+                           const ad_mirror *front, rtm_result *res)
+{
+#ifdef RTM_DEBUG_VISITS
+    const ad_exact *x = atomic_load_explicit(&impl->exact, memory_order_acquire);
+    if (x && ad_exact_answer(x, method, path, len, res)) {
+        ad_last_visits = 0;
+        return RTM_FOUND;
+    }
+    return mirror_answer(front, method, path, len, 0, res);
+#else
+    return ad_exact_front(impl, method, path, len, front, res);
+#endif
+}
+
 /* The span since this thread's last sampled lookup: when it was the same
  * router's, with the same front, its clock ticks and unsampled lookups go
  * to that front's sums (front.c). Thread-local, like the countdown. */
@@ -995,8 +1012,13 @@ static __attribute__((noinline)) int walk_sampled(const rtm__impl *impl, const a
     ad_countdown = next_countdown(impl->sample_every);
     w.perf = impl->perf;
     int st = walk(impl, &w, res, false, true, AD_COUNT);
-    if (st == RTM_FOUND && impl->ring)
-        ring_add(impl, w.won);
+    if (st == RTM_FOUND) {
+        rtm__impl *m = (rtm__impl *)(uintptr_t)impl;
+        ad_counter_add(&m->wins, 1);
+        ad_counter_add(&m->static_wins, w.won->nparams == 0);
+        if (impl->ring)
+            ring_add(impl, w.won);
+    }
     if (hot) {
         rtm_result side;
         size_t v = 0;
@@ -1054,7 +1076,7 @@ int rtm__adaptive_match(const rtm__impl *impl, unsigned method, const char *path
         ad_countdown = cd - 1;
         const ad_mirror *front = atomic_load_explicit(&impl->front, memory_order_acquire);
         if (front)
-            return mirror_answer(front, method, path, len, 0, res);
+            return front_answer(impl, method, path, len, front, res);
         return own_match(impl, method, path, len, res);
     }
     return other_match(impl, method, path, len, flags, res);

@@ -57,6 +57,14 @@ int ad_mirror_check(const ad_mirror *m, const char **why)
     return rtm__radix_check(radix_of_const(m), why);
 }
 
+int ad_mirror_each_static(const ad_mirror *m, rtm__alloc *a,
+                          void (*fn)(void *ctx, const char *path, size_t len,
+                                     const rtm__leaf *leaf),
+                          void *ctx)
+{
+    return rtm__radix_each_static(radix_of_const(m), a, fn, ctx);
+}
+
 int ad_mirror_match(const ad_mirror *m, unsigned method, const char *path, size_t len,
                     unsigned flags, rtm_result *res)
 {
@@ -110,6 +118,18 @@ int ad_mirror_check(const ad_mirror *m, const char **why)
 {
     (void)m;
     (void)why;
+    return 0;
+}
+
+int ad_mirror_each_static(const ad_mirror *m, rtm__alloc *a,
+                          void (*fn)(void *ctx, const char *path, size_t len,
+                                     const rtm__leaf *leaf),
+                          void *ctx)
+{
+    (void)m;
+    (void)a;
+    (void)fn;
+    (void)ctx;
     return 0;
 }
 

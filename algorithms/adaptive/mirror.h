@@ -36,6 +36,13 @@ int ad_mirror_remove(ad_mirror *m, const rtm__pattern *p, unsigned methods);
  * lookup can reach it. 0 or an RTM_E* code (it stays as it was). */
 int ad_mirror_pack(ad_mirror *m);
 
+/* Call fn for every leaf of a static shape, with its path
+ * (rtm__radix_each_static). 0 or RTM_ENOMEM. */
+int ad_mirror_each_static(const ad_mirror *m, rtm__alloc *a,
+                          void (*fn)(void *ctx, const char *path, size_t len,
+                                     const rtm__leaf *leaf),
+                          void *ctx);
+
 /* The radix tree's invariants (rtm__radix_check): 0, or -1 with *why. */
 int ad_mirror_check(const ad_mirror *m, const char **why);
 

@@ -1514,6 +1514,68 @@ static void free_tree(rtm__impl *impl, rnode *n, bool records)
     }
 }
 
+int rtm__radix_each_static(const rtm__impl *impl, rtm__alloc *a,
+                           void (*fn)(void *ctx, const char *path, size_t len,
+                                      const rtm__leaf *leaf),
+                           void *ctx)
+{
+    const rnode *n = impl->root;
+    if (!n)
+        return 0;
+    /* next[d]: the next static child to visit at depth d; path: the
+     * shape's path down to n (the root's is empty). */
+    size_t cap = 16, pcap = 256, depth = 0, plen = 0;
+    size_t *next = rtm__malloc(a, cap * sizeof *next);
+    char *path = rtm__malloc(a, pcap);
+    int rc = 0;
+    if (!next || !path) {
+        rc = RTM_ENOMEM;
+        goto out;
+    }
+    next[0] = 0;
+    for (;;) {
+        if (next[depth] < n->nstatic) {
+            const rnode *c = rn_kids(n)[next[depth]++];
+            if (depth + 1 == cap) {
+                size_t *g = rtm__realloc(a, next, cap * sizeof *next, 2 * cap * sizeof *next);
+                if (!g) {
+                    rc = RTM_ENOMEM;
+                    goto out;
+                }
+                next = g;
+                cap *= 2;
+            }
+            if (plen + 1 + c->len > pcap) {
+                size_t want = 2 * (plen + 1 + c->len);
+                char *g = rtm__realloc(a, path, pcap, want);
+                if (!g) {
+                    rc = RTM_ENOMEM;
+                    goto out;
+                }
+                path = g;
+                pcap = want;
+            }
+            path[plen] = '/';
+            memcpy(path + plen + 1, rn_label(c), c->len);
+            plen += 1 + (size_t)c->len;
+            next[++depth] = 0;
+            n = c;
+            if (n->leaf)
+                fn(ctx, path, plen, n->leaf);
+            continue;
+        }
+        if (depth == 0)
+            break;
+        plen -= 1 + (size_t)n->len;
+        n = n->parent;
+        depth--;
+    }
+out:
+    rtm__free(a, next, cap * sizeof *next);
+    rtm__free(a, path, pcap);
+    return rc;
+}
+
 int rtm__radix_pack(rtm__impl *impl)
 {
     if (!impl->parent)

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "route.h"           /* rtm__leaf */
 #include "router_internal.h" /* rtm__algo_ops, rtm__impl, rtm_result */
 
 /* The radix tree's operations (create, destroy, insert, remove, match, stats). */
@@ -29,6 +30,15 @@ int rtm__radix_create_mirror(rtm__impl **out, rtm__alloc *a);
  * before. 0, RTM_ENOMEM (the tree is left as it was), or RTM_EUNSUPP for
  * an instance that is not a mirror. */
 int rtm__radix_pack(rtm__impl *impl);
+
+/* Call fn for every leaf whose shape is static throughout (no param,
+ * mixed or catch-all segment), with the request path that shape matches
+ * exactly, in preorder. Scratch memory comes from `a`. 0, or RTM_ENOMEM
+ * (fn was called for some of the leaves). */
+int rtm__radix_each_static(const rtm__impl *impl, rtm__alloc *a,
+                           void (*fn)(void *ctx, const char *path, size_t len,
+                                      const rtm__leaf *leaf),
+                           void *ctx);
 
 /* THE MATCH CONTRACT of router_internal.h. Never allocates, never recurses,
  * reads each tree node at most once per lookup. */

@@ -14,8 +14,10 @@
  * index is built (against a run without it: the sampling overhead with the
  * index in place); STREAM=n uses only the stream's first n requests (n = 1:
  * one path over and over, all in cache, the branch predictors trained).
- * MIRROR=1 lets the radix mirror answer, packed as a tick would
- * (MIRROR=unpacked: as built, route by route).
+ * MIRROR=1 lets the radix mirror answer, packed and with its exact-path
+ * map as a tick would (an injected tick that starts a trial of it);
+ * MIRROR=unpacked as built, route by route, without the map; NOEXACT=1
+ * builds the router without the map.
  * TABLE may list several files separated by commas (the sweep's pool, in
  * the benchmark's order); ROUTES=n then builds the table of its first n
  * routes, as `routematch-bench --sweep --sizes n` does. TICKS=n replaces the
@@ -83,7 +85,7 @@ static void pack_hot(rtm_router *r, const wl_requests *q)
         abort();
     for (size_t i = 0; i < n; i++)
         m[i] = 1.0;
-    rtm__adaptive_metrics inj = {n, e, m, (size_t)-1, true};
+    rtm__adaptive_metrics inj = {n, e, m, (size_t)-1, true, 0, 0};
     rtm__adaptive_step(r->impl, &inj);
     stop_sampling(r);
     free(e);
@@ -138,9 +140,11 @@ static void run_ticks(rtm_router *r, const wl_requests *q, unsigned ticks)
     rtm__adaptive_hot(r->impl, &h);
     fprintf(stderr,
             "after %u ticks (the longest %.1f ms): %zu of %zu subtrees packed, %zu judged in "
-            "the last; hot index: %zu routes%s, %zu nodes, cover %.3f, %llu built\n",
+            "the last; hot index: %zu routes%s, %zu nodes, cover %.3f, %llu built; front %s, "
+            "exact-path map %s\n",
             ticks, longest * 1e3, packed, n, judged, h.routes, h.full ? " (full)" : "", h.nodes,
-            h.cover, (unsigned long long)h.builds);
+            h.cover, (unsigned long long)h.builds,
+            atomic_load(&r->impl->front) ? "radix" : "own", r->impl->fr.exact_on ? "on" : "off");
     free(v);
 }
 
@@ -244,6 +248,8 @@ int main(int argc, char **argv)
                                               : 0;
     if (getenv("NOHOT"))
         cfg.adaptive_flags |= RTM_ADAPTIVE_NO_HOT;
+    if (getenv("NOEXACT"))
+        cfg.adaptive_flags |= RTM_ADAPTIVE_NO_EXACT;
     if (wl_pool_load(&pool, files, nfiles, RTM_ALGO_REFERENCE, NULL, err, sizeof err) != 0 ||
         rtm_create(&r, a, &cfg) != 0) {
         fprintf(stderr, "lookup_profile: %s\n", err);
@@ -266,13 +272,21 @@ int main(int argc, char **argv)
     if (getenv("NOSAMPLE") && a == RTM_ALGO_ADAPTIVE)
         stop_sampling(r);
     if (getenv("MIRROR") && a == RTM_ALGO_ADAPTIVE && r->impl->mirror) {
-        if (strcmp(getenv("MIRROR"), "unpacked") != 0) {
+        if (strcmp(getenv("MIRROR"), "unpacked") == 0) {
+            atomic_store(&r->impl->front, r->impl->mirror); /* no tick follows to undo it */
+        } else { /* an injected tick starts a trial of the mirror: packed, then published */
+            rtm__adaptive_metrics m = {0};
+            m.front_cost = 100;
             double t0 = wl_cpu_now();
-            if (ad_mirror_pack(r->impl->mirror) != 0)
+            if (!r->impl->fr.trial && r->impl->fr.incumbent == AD_FRONT_OWN &&
+                rtm__adaptive_step(r->impl, &m) < 0)
                 return 1;
-            fprintf(stderr, "mirror packed in %.2f ms\n", (wl_cpu_now() - t0) * 1e3);
+            fprintf(stderr, "mirror published in %.2f ms (%llu packs, exact map of %zu paths)\n",
+                    (wl_cpu_now() - t0) * 1e3, (unsigned long long)r->impl->fr.packs,
+                    ad_exact_paths(r->impl->exact));
+            if (!atomic_load(&r->impl->front))
+                return 1;
         }
-        atomic_store(&r->impl->front, r->impl->mirror); /* no tick follows to undo it */
     }
     const char *split = getenv("SPLIT");
     if (split && a == RTM_ALGO_ADAPTIVE && !getenv("NOHOT")) {
