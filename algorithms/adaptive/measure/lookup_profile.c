@@ -143,8 +143,8 @@ static void run_ticks(rtm_router *r, const wl_requests *q, unsigned ticks)
             "the last; hot index: %zu routes%s, %zu nodes, cover %.3f, %llu built; front %s, "
             "exact-path map %s\n",
             ticks, longest * 1e3, packed, n, judged, h.routes, h.full ? " (full)" : "", h.nodes,
-            h.cover, (unsigned long long)h.builds,
-            atomic_load(&r->impl->front) ? "radix" : "own", r->impl->fr.exact_on ? "on" : "off");
+            h.cover, (unsigned long long)h.builds, atomic_load(&r->impl->front) ? "radix" : "own",
+            r->impl->fr.exact_on ? "on" : "off");
     free(v);
 }
 
