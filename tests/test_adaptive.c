@@ -1938,8 +1938,7 @@ TEST(adaptive, exact_map_follows_the_static_share)
     ASSERT_NULL(atomic_load(&r->impl->exact));
     ASSERT_NOT_NULL(r->impl->exact_map); /* kept for when the share comes back */
     for (unsigned i = 0; i < 2 * AD_EXACT_MIN_WINS; i++)
-        rtm_match(r, RTM_GET, i % 2 ? "/users/7" : "/api/chat.postMessage", i % 2 ? 8 : 21,
-                  &res);
+        rtm_match(r, RTM_GET, i % 2 ? "/users/7" : "/api/chat.postMessage", i % 2 ? 8 : 21, &res);
     ASSERT_TRUE(rtm__adaptive_step(r->impl, NULL) >= 0);
     ASSERT_TRUE(r->impl->fr.exact_on);
     /* Too few wins: the judgment stands. */
