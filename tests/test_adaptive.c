@@ -370,45 +370,66 @@ TEST(adaptive, entropy_is_normalised_shannon)
 
 /* ---- Answers across re-encodings ---- */
 
+/* A table, its requests and the reference's answers to them; the
+ * context names the table. */
+typedef struct ad_fixture {
+    rtm__table t;
+    rt_reqs q;
+    rtm_router *ref;
+    rt_snapshot want;
+} ad_fixture;
+
+static void ad_fixture_open(ad_fixture *fx, const char *name, const char *routes, const char *req,
+                            size_t stride)
+{
+    char err[512];
+    if (rtm__table_read(&fx->t, routes, err, sizeof err) != 0)
+        RTM_TEST_FAIL("%s", err);
+    ad_reqs(&fx->q, &fx->t, req, stride);
+    fx->ref = rt_new(RTM_ALGO_REFERENCE, NULL);
+    rtm__table_add(fx->ref, &fx->t, NULL, name, NULL);
+    rt_snapshot_take(fx->ref, &fx->q, &fx->want);
+    rtm_test_set_context(name);
+}
+
+static void ad_fixture_close(ad_fixture *fx)
+{
+    rtm_free(fx->ref);
+    rt_snapshot_free(&fx->want);
+    rt_reqs_free(&fx->q);
+    rtm__table_free(&fx->t);
+    rtm_test_set_context(NULL);
+}
+
 /* Pack, re-pack with the heat the sweeps left, random subsets with random
  * budgets, remove / re-add cycles through packed subtrees: after each, the
  * answers equal the reference matcher's, result by result. */
 static void reshape_sequence(const char *name, const char *routes, const char *req, size_t stride,
                              size_t rounds, size_t cycles)
 {
-    char err[512];
-    rtm__table t;
-    if (rtm__table_read(&t, routes, err, sizeof err) != 0)
-        RTM_TEST_FAIL("%s", err);
-    rt_reqs q;
-    ad_reqs(&q, &t, req, stride);
-    rtm_router *ref = rt_new(RTM_ALGO_REFERENCE, NULL);
-    rtm__table_add(ref, &t, NULL, name, NULL);
-    rt_snapshot want;
-    rt_snapshot_take(ref, &q, &want);
-
-    rtm_test_set_context(name);
+    ad_fixture fx;
+    ad_fixture_open(&fx, name, routes, req, stride);
     /* sample_every 1: every sweep also runs the sampled walker and leaves
      * heat behind, so re-packs lay out differently. */
     rtm_router *r = ad_new(1, NULL);
-    rtm__table_add(r, &t, NULL, name, NULL);
-    ad_assert_same(r, &q, &want, "trie");
+    rtm__table_add(r, &fx.t, NULL, name, NULL);
+    ad_assert_same(r, &fx.q, &fx.want, "trie");
     ASSERT_GT_INT(ad_step_all(r, 0.0, 1.0, false, (size_t)-1), 0);
     ASSERT_EQ_UINT(ad_npacked(r), ad_npackable(r));
-    ad_assert_same(r, &q, &want, "all packed");
+    ad_assert_same(r, &fx.q, &fx.want, "all packed");
     ASSERT_GT_INT(ad_step_all(r, 0.0, 1.0, true, (size_t)-1), 0);
-    ad_assert_same(r, &q, &want, "all re-packed by heat");
+    ad_assert_same(r, &fx.q, &fx.want, "all re-packed by heat");
 
     /* The index of every route it can hold, over each encoding: lookups
      * through the facade answer from it (K too large to sample again). */
     rtm_router *h = ad_new(UINT32_C(1) << 30, NULL);
-    rtm__table_add(h, &t, NULL, name, NULL);
+    rtm__table_add(h, &fx.t, NULL, name, NULL);
     ASSERT_OK(rtm__adaptive_hot_build_all(h->impl));
     ASSERT_GT_UINT(ad_hot_info(h).routes, 0);
-    ad_assert_same(h, &q, &want, "hot index of every route");
+    ad_assert_same(h, &fx.q, &fx.want, "hot index of every route");
     ASSERT_GT_INT(ad_step_all(h, 0.0, 1.0, false, (size_t)-1), 0);
     ASSERT_OK(rtm__adaptive_hot_build_all(h->impl));
-    ad_assert_same(h, &q, &want, "hot index of every route, packed");
+    ad_assert_same(h, &fx.q, &fx.want, "hot index of every route, packed");
     rtm_free(h);
 
     uint64_t seed = 0x5eed0001;
@@ -426,41 +447,37 @@ static void reshape_sequence(const char *name, const char *routes, const char *r
         ASSERT_TRUE(rtm__adaptive_step(r->impl, &inj) >= 0);
         free(e);
         free(m);
-        ad_assert_same(r, &q, &want, "random subset");
+        ad_assert_same(r, &fx.q, &fx.want, "random subset");
     }
 
     /* Remove and re-add routes (expanding packed subtrees), compared with
      * the reference doing the same; then pack again. */
     rt_reqs q2;
-    ad_reqs(&q2, &t, req, t.n + 1); /* the .req lines only: cheaper */
-    for (size_t c = 0, i = 0; c < cycles && t.n; c++, i = (i + 7919) % t.n) {
-        const rtm__table_line *L = &t.lines[i];
+    ad_reqs(&q2, &fx.t, req, fx.t.n + 1); /* the .req lines only: cheaper */
+    for (size_t c = 0, i = 0; c < cycles && fx.t.n; c++, i = (i + 7919) % fx.t.n) {
+        const rtm__table_line *L = &fx.t.lines[i];
         if (!L->methods || !L->pattern_len)
             continue;
-        int rc1 = rtm_remove(ref, L->methods, L->pattern, L->pattern_len, NULL);
+        int rc1 = rtm_remove(fx.ref, L->methods, L->pattern, L->pattern_len, NULL);
         int rc2 = rtm_remove(r, L->methods, L->pattern, L->pattern_len, NULL);
         ASSERT_EQ_INT(rc2, rc1);
         if (rc1 != 0)
             continue; /* a line the table rejected */
         rt_snapshot w2;
-        rt_snapshot_take(ref, &q2, &w2);
+        rt_snapshot_take(fx.ref, &q2, &w2);
         ad_assert_same(r, &q2, &w2, "after remove");
         ASSERT_TRUE(ad_step_all(r, 0.0, 1.0, c & 1, (size_t)-1) >= 0);
         ad_assert_same(r, &q2, &w2, "after remove, packed");
         rt_snapshot_free(&w2);
-        ASSERT_OK(rtm_add(ref, L->methods, L->pattern, L->pattern_len, L->line, NULL, NULL));
+        ASSERT_OK(rtm_add(fx.ref, L->methods, L->pattern, L->pattern_len, L->line, NULL, NULL));
         ASSERT_OK(rtm_add(r, L->methods, L->pattern, L->pattern_len, L->line, NULL, NULL));
         ASSERT_TRUE(ad_step_all(r, 0.0, 1.0, false, (size_t)-1) >= 0);
     }
-    ad_assert_same(r, &q, &want, "after remove/add cycles");
+    ad_assert_same(r, &fx.q, &fx.want, "after remove/add cycles");
     rt_reqs_free(&q2);
 
     rtm_free(r);
-    rtm_free(ref);
-    rt_snapshot_free(&want);
-    rt_reqs_free(&q);
-    rtm__table_free(&t);
-    rtm_test_set_context(NULL);
+    ad_fixture_close(&fx);
 }
 
 TEST(adaptive, answers_unchanged_across_reshapes_every_table)
@@ -1744,20 +1761,10 @@ TEST(adaptive, front_trials_choose_the_cheaper)
 static void mirror_pack_sequence(const char *name, const char *routes, const char *req,
                                  size_t stride, size_t cycles)
 {
-    char err[512];
-    rtm__table t;
-    if (rtm__table_read(&t, routes, err, sizeof err) != 0)
-        RTM_TEST_FAIL("%s", err);
-    rt_reqs q;
-    ad_reqs(&q, &t, req, stride);
-    rtm_router *ref = rt_new(RTM_ALGO_REFERENCE, NULL);
-    rtm__table_add(ref, &t, NULL, name, NULL);
-    rt_snapshot want;
-    rt_snapshot_take(ref, &q, &want);
-
-    rtm_test_set_context(name);
+    ad_fixture fx;
+    ad_fixture_open(&fx, name, routes, req, stride);
     rtm_router *r = ad_new(UINT32_C(1) << 30, NULL); /* no sampled lookups */
-    rtm__table_add(r, &t, NULL, name, NULL);
+    rtm__table_add(r, &fx.t, NULL, name, NULL);
     const ad_front *f = &r->impl->fr;
     ASSERT_TRUE(f->unpacked);
     ASSERT_STR_EQ(ad_front_of(r), "tree");
@@ -1766,16 +1773,16 @@ static void mirror_pack_sequence(const char *name, const char *routes, const cha
     ASSERT_FALSE(f->unpacked);
     ASSERT_EQ_UINT(f->packs, 1);
     ad_assert_invariants(r);
-    ad_assert_same(r, &q, &want, "mirror packed");
+    ad_assert_same(r, &fx.q, &fx.want, "mirror packed");
 
     rt_reqs q2;
-    ad_reqs(&q2, &t, req, t.n + 1); /* the .req lines only: cheaper */
+    ad_reqs(&q2, &fx.t, req, fx.t.n + 1); /* the .req lines only: cheaper */
     uint64_t packs = 1;
-    for (size_t c = 0, i = 0; c < cycles && t.n; c++, i = (i + 7919) % t.n) {
-        const rtm__table_line *L = &t.lines[i];
+    for (size_t c = 0, i = 0; c < cycles && fx.t.n; c++, i = (i + 7919) % fx.t.n) {
+        const rtm__table_line *L = &fx.t.lines[i];
         if (!L->methods || !L->pattern_len)
             continue;
-        int rc1 = rtm_remove(ref, L->methods, L->pattern, L->pattern_len, NULL);
+        int rc1 = rtm_remove(fx.ref, L->methods, L->pattern, L->pattern_len, NULL);
         ASSERT_EQ_INT(rtm_remove(r, L->methods, L->pattern, L->pattern_len, NULL), rc1);
         if (rc1 != 0)
             continue; /* a line the table rejected */
@@ -1785,10 +1792,10 @@ static void mirror_pack_sequence(const char *name, const char *routes, const cha
         ASSERT_EQ_UINT(f->packs, ++packs);
         ad_assert_invariants(r);
         rt_snapshot w2;
-        rt_snapshot_take(ref, &q2, &w2);
+        rt_snapshot_take(fx.ref, &q2, &w2);
         ad_assert_same(r, &q2, &w2, "mirror packed after remove");
         rt_snapshot_free(&w2);
-        ASSERT_OK(rtm_add(ref, L->methods, L->pattern, L->pattern_len, L->line, NULL, NULL));
+        ASSERT_OK(rtm_add(fx.ref, L->methods, L->pattern, L->pattern_len, L->line, NULL, NULL));
         ASSERT_OK(rtm_add(r, L->methods, L->pattern, L->pattern_len, L->line, NULL, NULL));
         if (c & 1) { /* every other re-add packed alone, else with the next remove */
             ad_front_step(r, 100);
@@ -1800,15 +1807,11 @@ static void mirror_pack_sequence(const char *name, const char *routes, const cha
         ad_front_step(r, 100);
     ASSERT_STR_EQ(ad_front_of(r), "radix");
     ad_assert_invariants(r);
-    ad_assert_same(r, &q, &want, "mirror packed after remove/add cycles");
+    ad_assert_same(r, &fx.q, &fx.want, "mirror packed after remove/add cycles");
 
     rt_reqs_free(&q2);
     rtm_free(r);
-    rtm_free(ref);
-    rt_snapshot_free(&want);
-    rt_reqs_free(&q);
-    rtm__table_free(&t);
-    rtm_test_set_context(NULL);
+    ad_fixture_close(&fx);
 }
 
 TEST(adaptive, mirror_packs_keep_answers_every_table)

@@ -23,6 +23,7 @@
 #include "pattern.h"         /* rtm__seg_kind */
 #include "route.h"           /* rtm__leaf */
 #include "router_internal.h" /* rtm__impl */
+#include "swar.h"            /* rtm__load8 */
 #include "thread.h"          /* rtm__mutex, rtm__cond, rtm__thread */
 
 #define XXH_INLINE_ALL
@@ -406,6 +407,31 @@ static inline uint64_t ad_hash(const char *p, size_t n)
     uint64_t h = (lo ^ 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;
     h ^= (hi + n) * 0x94D049BB133111EBull;
     return h ^ (h >> 31);
+}
+
+/* a[0, n) == b[0, n) for the short strings of paths, inline: word
+ * compares, the last word overlapping, and for n < 4 the first, middle and
+ * last bytes (all of them). Reads nothing outside either string. (radix.c
+ * keeps a variant of its own: each form measured fewer instructions in its
+ * own caller.) */
+static inline __attribute__((always_inline)) bool ad_bytes_eq(const char *a, const char *b,
+                                                              size_t n)
+{
+    if (n >= 8) {
+        for (size_t i = 0; n - i > 8; i += 8)
+            if (rtm__load8(a + i) != rtm__load8(b + i))
+                return false;
+        return rtm__load8(a + n - 8) == rtm__load8(b + n - 8);
+    }
+    if (n >= 4) {
+        uint32_t x, y, x2, y2;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        memcpy(&x2, a + n - 4, 4);
+        memcpy(&y2, b + n - 4, 4);
+        return x == y && x2 == y2;
+    }
+    return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
 }
 
 /* The low min(n, 8) bytes of a word set; no branch, no shift by 64. */

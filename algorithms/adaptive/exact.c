@@ -73,31 +73,6 @@ static inline uint64_t ad_exact_hash(const char *p, size_t len)
     return h ^ (h >> 29);
 }
 
-/* a[0..n) == b[0..n), a word at a time and never past either end (the
- * last word overlaps the one before): no call, so the lookup needs no
- * frame. */
-static inline bool same_bytes(const char *a, const char *b, size_t n)
-{
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 < n; i += 8)
-            if (rtm__load8(a + i) != rtm__load8(b + i))
-                return false;
-        return rtm__load8(a + n - 8) == rtm__load8(b + n - 8);
-    }
-    if (n >= 4) {
-        uint32_t x0, y0, x1, y1;
-        memcpy(&x0, a, 4);
-        memcpy(&y0, b, 4);
-        memcpy(&x1, a + n - 4, 4);
-        memcpy(&y1, b + n - 4, 4);
-        return x0 == y0 && x1 == y1;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
-}
-
 /* ---- Build ---- */
 
 typedef struct exact_build {
@@ -181,7 +156,7 @@ static inline bool exact_lookup(const ad_exact *x, unsigned method, const char *
         const ad_eslot *e = &x->slot[s];
         if (!e->leaf)
             return false;
-        if (e->hash == h && e->len == len && same_bytes(x->keys + e->off, path, len)) {
+        if (e->hash == h && e->len == len && ad_bytes_eq(x->keys + e->off, path, len)) {
             const rtm__route *rt = rtm__leaf_pick(e->leaf, method);
             if (!rt)
                 return false; /* the method is not bound here: a wildcard may take it */

@@ -107,27 +107,6 @@ size_t rtm__adaptive_last_visits(void)
 }
 #endif
 
-/* a[0, n) == b[0, n) for the short strings of paths, inline: word
- * compares, the last word overlapping. Reads nothing outside. */
-AD_INLINE bool bytes_eq(const char *a, const char *b, size_t n)
-{
-    if (n >= 8) {
-        for (size_t i = 0; n - i > 8; i += 8)
-            if (rtm__load8(a + i) != rtm__load8(b + i))
-                return false;
-        return rtm__load8(a + n - 8) == rtm__load8(b + n - 8);
-    }
-    if (n >= 4) {
-        uint32_t x, y, x2, y2;
-        memcpy(&x, a, 4);
-        memcpy(&y, b, 4);
-        memcpy(&x2, a + n - 4, 4);
-        memcpy(&y2, b + n - 4, 4);
-        return x == y && x2 == y2;
-    }
-    return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
-}
-
 /* Mask of the bytes of x equal to b, every bit exact (no borrow between
  * bytes), for loops that visit every match. */
 AD_INLINE uint64_t bytes_eq_each(uint64_t x, unsigned char b)
@@ -300,7 +279,7 @@ AD_INLINE bool label_at(const ad_walk *w, size_t a, const char *lab, size_t n, c
             return false;
         real = n - 1;
     }
-    if (!bytes_eq(w->path + a, lab, real))
+    if (!ad_bytes_eq(w->path + a, lab, real))
         return false;
     return e == w->vlen || e == w->len || w->path[e] == '/';
 }
@@ -350,7 +329,7 @@ AD_INLINE uint32_t packed_static(ad_walk *w, const ad_block *blk, const ad_pnode
         touch(w, sampled, t, sizeof *t);
         if (t->seg1_len == sl) {
             touch(w, sampled, blk->labels + t->label, sl);
-            if (bytes_eq(blk->labels + t->label, w->path + a, sl)) {
+            if (ad_bytes_eq(blk->labels + t->label, w->path + a, sl)) {
                 hit = xp->first + e - 1;
                 break;
             }
@@ -485,7 +464,7 @@ AD_INLINE const ad_tnode *trie_static(ad_walk *w, const ad_kids *k, const char *
         for (const ad_tnode *t; (t = tab[h]) != NULL; h = (h + 1) & mask) {
             touch(w, sampled, &tab[h], sizeof tab[h]);
             touch(w, sampled, t, sizeof *t + (t->label_len < 64 ? t->label_len : 64));
-            if (t->label_len == n && bytes_eq(t->label, seg, n))
+            if (t->label_len == n && ad_bytes_eq(t->label, seg, n))
                 return t;
         }
         return NULL;
@@ -498,7 +477,7 @@ AD_INLINE const ad_tnode *trie_static(ad_walk *w, const ad_kids *k, const char *
         const ad_tnode *t = k->child[j];
         touch(w, sampled, &k->child[j], sizeof k->child[j]);
         touch(w, sampled, t, sizeof *t + (t->label_len < 64 ? t->label_len : 64));
-        if (t->label_len == n && bytes_eq(t->label, seg, n))
+        if (t->label_len == n && ad_bytes_eq(t->label, seg, n))
             return t;
     }
     return NULL;
@@ -690,7 +669,7 @@ AD_INLINE bool hot_label_at(const ad_hot *hot, const ad_hnode *t, const char *pa
     if (d != 0 || n > len - a)
         return false;
     if (n <= 16 ? rtm__load8(path + a + n - 8) != rtm__load8(t->lab16 + n - 8)
-                : !bytes_eq(path + a + 8, hot->labels + t->label + 8, n - 8))
+                : !ad_bytes_eq(path + a + 8, hot->labels + t->label + 8, n - 8))
         return false;
     return n == len - a || path[a + n] == '/';
 }
@@ -812,7 +791,7 @@ AD_INLINE int hot_match(const ad_hot *hot, unsigned method, const char *path, si
                 if (rtm__load8(c->lab16) >> (n < 63 ? n : 63) & 1) {
                     const ad_hlabel *t = hot->threat + c->threats;
                     for (unsigned k = 0; k < c->nthreats; k++)
-                        if (t[k].len == n && bytes_eq(hot->labels + t[k].off, path + a, n))
+                        if (t[k].len == n && ad_bytes_eq(hot->labels + t[k].off, path + a, n))
                             return 0;
                 }
                 if (has_stop_byte(path + a, n, rtm__load8(c->lab16 + 8))) {
