@@ -818,6 +818,20 @@ static void rn_adopt(rnode *n)
         kids[j]->parent = n;
 }
 
+/* Kid j of p, now n, becomes m (with n's first segment): in the kids
+ * array and, for a static kid of a wide node, in its table slot. */
+static void rn_set_kid(rnode *p, size_t j, const rnode *n, rnode *m)
+{
+    rn_kids_w(p)[j] = m;
+    if (p->wbits && j < p->nstatic) {
+        rslot *table = rn_table_w(p);
+        uint32_t mask = (1u << p->wbits) - 1, s = rn_tag_of(n) & mask;
+        while (table[s].kid != n)
+            s = (s + 1) & mask;
+        table[s].kid = m;
+    }
+}
+
 /* Put m where n is: in n's parent's kids array (and its wide table slot),
  * or at the root (commit step; m's parent is set by the caller). */
 static void rn_replace(rtm__impl *impl, const rnode *n, rnode *m)
@@ -836,14 +850,7 @@ static void rn_replace(rtm__impl *impl, const rnode *n, rnode *m)
         while (kids[j] != n)
             j++;
     }
-    kids[j] = m;
-    if (p->wbits && j < p->nstatic) {
-        rslot *table = rn_table_w(p);
-        uint32_t mask = (1u << p->wbits) - 1, s = rn_tag_of(n) & mask;
-        while (table[s].kid != n)
-            s = (s + 1) & mask;
-        table[s].kid = m;
-    }
+    rn_set_kid(p, j, n, m);
 }
 
 /* Can wide node n take one more (delta 1) or one fewer (delta -1) static
@@ -1468,20 +1475,6 @@ static rnode *pack_place(const rnode *o, char **at, const char *end)
     return c;
 }
 
-/* Kid j of copy c is now cc (the copy of o's kid oc): in the kids array
- * and, for a static kid of a wide node, in its table slot. */
-static void pack_link(rnode *c, size_t j, const rnode *oc, rnode *cc)
-{
-    rn_kids_w(c)[j] = cc;
-    if (c->wbits && j < c->nstatic) {
-        rslot *table = rn_table_w(c);
-        uint32_t mask = (1u << c->wbits) - 1, s = rn_tag_of(cc) & mask;
-        while (table[s].kid != oc)
-            s = (s + 1) & mask;
-        table[s].kid = cc;
-    }
-}
-
 /* The tree rooted at n freed, nodes and leaves (with their records when
  * `records`), without recursion: when the walk first reaches a node it
  * frees the node's leaf and keeps in the leaf slot the number of children
@@ -1602,7 +1595,7 @@ int rtm__radix_pack(rtm__impl *impl)
                     return RTM_ELIMIT;
                 }
                 cc->parent = c;
-                pack_link(c, next - 1, oc, cc);
+                rn_set_kid(c, next - 1, oc, cc);
                 o = oc;
                 c = cc;
                 continue;
