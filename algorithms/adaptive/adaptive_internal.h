@@ -599,10 +599,10 @@ size_t ad_exact_paths(const ad_exact *x);
 bool ad_exact_answer(const ad_exact *x, unsigned method, const char *path, size_t len,
                      rtm_result *res);
 
-/* An unsampled lookup while `front` (the mirror) answers: the map's
- * answer, if there is a map and it has one, else the mirror's (THE MATCH
+/* An unsampled lookup while `front` (the mirror) answers and map x is
+ * published: x's answer if it has one, else the mirror's (THE MATCH
  * CONTRACT, flags 0). The arguments keep rtm__adaptive_match's registers. */
-int ad_exact_front(const rtm__impl *impl, unsigned method, const char *path, size_t len,
+int ad_exact_front(const ad_exact *x, unsigned method, const char *path, size_t len,
                    const ad_mirror *front, rtm_result *res);
 
 /* ---- Sketch (sketch.c) ---- */

@@ -172,11 +172,10 @@ bool ad_exact_answer(const ad_exact *x, unsigned method, const char *path, size_
     return exact_lookup(x, method, path, len, res);
 }
 
-int ad_exact_front(const rtm__impl *impl, unsigned method, const char *path, size_t len,
+int ad_exact_front(const ad_exact *x, unsigned method, const char *path, size_t len,
                    const ad_mirror *front, rtm_result *res)
 {
-    const ad_exact *x = atomic_load_explicit(&impl->exact, memory_order_acquire);
-    if (x && exact_lookup(x, method, path, len, res))
+    if (exact_lookup(x, method, path, len, res))
         return RTM_FOUND;
     return ad_mirror_match(front, method, path, len, 0, res);
 }

@@ -945,7 +945,10 @@ AD_INLINE int front_answer(const rtm__impl *impl, unsigned method, const char *p
     }
     return mirror_answer(front, method, path, len, 0, res);
 #else
-    return ad_exact_front(impl, method, path, len, front, res);
+    const ad_exact *x = atomic_load_explicit(&impl->exact, memory_order_acquire);
+    if (x)
+        return ad_exact_front(x, method, path, len, front, res);
+    return ad_mirror_match(front, method, path, len, 0, res);
 #endif
 }
 

@@ -65,12 +65,6 @@ int ad_mirror_each_static(const ad_mirror *m, rtm__alloc *a,
     return rtm__radix_each_static(radix_of_const(m), a, fn, ctx);
 }
 
-int ad_mirror_match(const ad_mirror *m, unsigned method, const char *path, size_t len,
-                    unsigned flags, rtm_result *res)
-{
-    return rtm__radix_match(radix_of_const(m), method, path, len, flags, res);
-}
-
 int ad_mirror_match_counted(const ad_mirror *m, unsigned method, const char *path, size_t len,
                             unsigned flags, rtm_result *res, size_t *visits)
 {

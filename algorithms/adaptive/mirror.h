@@ -2,9 +2,10 @@
 /* The adaptive algorithm's radix mirror: a radix tree (algorithms/radix)
  * holding the same routes as the adaptive tree, with the tree's records
  * borrowed, so that the policy can let it answer lookups when it measures
- * faster (front.c). Only this header's functions touch the radix instance;
- * mirror.c sees it as an opaque type, so the adaptive files never mix the
- * two algorithms' instance layouts. Not responsible for keeping the mirror
+ * faster (front.c). Only this header's functions touch the radix instance
+ * (mirror.c, and ad_mirror_match inline here); they see it as an opaque
+ * type, so the adaptive files never mix the two algorithms' instance
+ * layouts. Not responsible for keeping the mirror
  * in step with the tree (edit.c's insert and remove do) or for when it
  * answers (front.c). */
 #ifndef RTM_ALGORITHMS_ADAPTIVE_MIRROR_H
@@ -46,9 +47,22 @@ int ad_mirror_each_static(const ad_mirror *m, rtm__alloc *a,
 /* The radix tree's invariants (rtm__radix_check): 0, or -1 with *why. */
 int ad_mirror_check(const ad_mirror *m, const char **why);
 
-/* THE MATCH CONTRACT of router_internal.h, answered by the radix tree. */
+/* THE MATCH CONTRACT of router_internal.h, answered by the radix tree.
+ * Inline where the radix algorithm is built in, so that the lookup path
+ * reaches rtm__radix_match in one tail call, not two. */
+#if defined(RTM_HAVE_RADIX)
+int rtm__radix_match(const rtm__impl *impl, unsigned method, const char *path, size_t len,
+                     unsigned flags, rtm_result *res);
+
+static inline int ad_mirror_match(const ad_mirror *m, unsigned method, const char *path, size_t len,
+                                  unsigned flags, rtm_result *res)
+{
+    return rtm__radix_match((const rtm__impl *)(const void *)m, method, path, len, flags, res);
+}
+#else
 int ad_mirror_match(const ad_mirror *m, unsigned method, const char *path, size_t len,
                     unsigned flags, rtm_result *res);
+#endif
 
 /* The same, counting the radix nodes read (rtm__radix_match_counted). */
 int ad_mirror_match_counted(const ad_mirror *m, unsigned method, const char *path, size_t len,
