@@ -87,7 +87,8 @@ static int ad_step_all(rtm_router *r, double entropy, double miss, bool repack, 
         e[i] = entropy;
         m[i] = miss;
     }
-    rtm__adaptive_metrics inj = {n, e, m, budget, repack, 0, 0};
+    rtm__adaptive_metrics inj = {
+        .count = n, .entropy = e, .miss_ratio = m, .budget = budget, .repack = repack};
     int rc = rtm__adaptive_step(r->impl, &inj);
     free(e);
     free(m);
@@ -177,7 +178,8 @@ TEST(adaptive, rule_fires_only_for_low_entropy_and_high_misses)
         e[k] = ent[i];
         m[k] = mis[i];
     }
-    rtm__adaptive_metrics inj = {7, e, m, 0, false, 0, 0};
+    rtm__adaptive_metrics inj = {
+        .count = 7, .entropy = e, .miss_ratio = m, .budget = 0, .repack = false};
     ASSERT_EQ_INT(rtm__adaptive_step(r->impl, &inj), 2);
     /* a and f fire; b (entropy high), c (misses low), d and e (on the
      * thresholds, which are strict) do not; g fires but has nothing below. */
@@ -224,7 +226,8 @@ TEST(adaptive, rule_fires_only_for_low_entropy_and_high_misses)
         e[k] = ent[i];
         m[k] = mis[i];
     }
-    inj = (rtm__adaptive_metrics){7, e, m, 0, false, 0, 0};
+    inj = (rtm__adaptive_metrics){
+        .count = 7, .entropy = e, .miss_ratio = m, .budget = 0, .repack = false};
     ASSERT_EQ_INT(rtm__adaptive_step(r->impl, &inj), 1); /* a only: f's 0.74 >= 0.5 */
     ASSERT_EQ_UINT(ad_sub_info(r, ad_sub_index(r, "a")).encoding, RTM__ADAPTIVE_PACKED);
     ASSERT_EQ_UINT(ad_sub_info(r, ad_sub_index(r, "f")).encoding, RTM__ADAPTIVE_TRIE);
@@ -442,8 +445,11 @@ static void reshape_sequence(const char *name, const char *routes, const char *r
             e[i] = (x & 1) ? 0.2 : 0.9;
             m[i] = (x & 2) ? 0.5 : 0.01;
         }
-        rtm__adaptive_metrics inj = {
-            n, e, m, 1 + (size_t)(rt_rand(&seed) % 4000), (rt_rand(&seed) & 1) != 0, 0, 0};
+        rtm__adaptive_metrics inj = {.count = n,
+                                     .entropy = e,
+                                     .miss_ratio = m,
+                                     .budget = 1 + (size_t)(rt_rand(&seed) % 4000),
+                                     .repack = (rt_rand(&seed) & 1) != 0};
         ASSERT_TRUE(rtm__adaptive_step(r->impl, &inj) >= 0);
         free(e);
         free(m);
@@ -1749,6 +1755,55 @@ TEST(adaptive, front_trials_choose_the_cheaper)
     ASSERT_FALSE(rtm__adaptive_has_mirror(r->impl));
     ad_front_step(r, 100);
     ASSERT_STR_EQ(ad_front_of(r), "tree");
+    rtm_free(r);
+}
+
+/* One injected tick ending a trial: the challenger's cost, and the
+ * incumbent's measured in its slices of the same period. */
+static void ad_front_step_paired(rtm_router *r, double cost, double held)
+{
+    rtm__adaptive_metrics m = {.front_cost = cost, .front_cost_held = held};
+    ASSERT_TRUE(rtm__adaptive_step(r->impl, &m) >= 0);
+}
+
+/* A trial's period is shared out in slices: each slice hands the lookups
+ * to the other front, and none does outside a trial. When the incumbent
+ * was timed in its slices, the trial is judged against that figure, taken
+ * beside the challenger's, not against its least of earlier periods. */
+TEST(adaptive, front_trial_slices_pair_the_fronts)
+{
+    rtm_router *r = ad_new(0, NULL);
+    rt_add(r, "GET", "/users/{id}", 1);
+    rt_add(r, "GET", "/users/new", 2);
+    const ad_front *f = &r->impl->fr;
+    rtm__adaptive_front_slice(r->impl); /* no trial yet: nothing */
+    ASSERT_STR_EQ(ad_front_of(r), "tree");
+
+    ad_front_step(r, 100); /* own measured at 100: the mirror on trial */
+    ASSERT_TRUE(f->trial);
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    for (unsigned i = 1; i < AD_FRONT_SLICES; i++) {
+        rtm__adaptive_front_slice(r->impl);
+        ASSERT_STR_EQ(ad_front_of(r), i % 2 ? "tree" : "radix");
+    }
+    /* 96 would win against the least (100); beside own's 98 it does not */
+    ad_front_step_paired(r, 96, 98);
+    ASSERT_FALSE(f->trial);
+    ASSERT_EQ_UINT(f->incumbent, AD_FRONT_OWN);
+    ASSERT_STR_EQ(ad_front_of(r), "tree");
+    rtm__adaptive_front_slice(r->impl);
+    ASSERT_STR_EQ(ad_front_of(r), "tree");
+
+    ad_front_step(r, 90); /* own's least: 90 */
+    ad_front_step(r, 95);
+    ASSERT_TRUE(f->trial);
+    /* 88 would lose against the least (90); beside own's 95 it wins */
+    ad_front_step_paired(r, 88, 95);
+    ASSERT_EQ_UINT(f->incumbent, AD_FRONT_RADIX);
+    ASSERT_EQ_UINT(f->switches, 1);
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
+    rtm__adaptive_front_slice(r->impl);
+    ASSERT_STR_EQ(ad_front_of(r), "radix");
     rtm_free(r);
 }
 

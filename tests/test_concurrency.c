@@ -198,13 +198,15 @@ static int cc_step_random(rtm_router *r, uint64_t *seed, size_t tick)
         e[i] = all || (x & 1) ? 0.1 : 0.9;
         m[i] = all || (x & 2) ? 0.9 : 0.0;
     }
-    rtm__adaptive_metrics inj = {n,
-                                 e,
-                                 m,
-                                 (tick & 1) ? 1 + (size_t)(rt_rand(seed) % 3000) : 0,
-                                 true,
-                                 (rt_rand(seed) & 1) ? 50.0 : 200.0,
-                                 (rt_rand(seed) & 2) ? 0.9 : 0.1}; /* the map asked or not */
+    rtm__adaptive_metrics inj = {.count = n,
+                                 .entropy = e,
+                                 .miss_ratio = m,
+                                 .budget = (tick & 1) ? 1 + (size_t)(rt_rand(seed) % 3000) : 0,
+                                 .repack = true,
+                                 .front_cost = (rt_rand(seed) & 1) ? 50.0 : 200.0,
+                                 .front_cost_held = (rt_rand(seed) & 4) ? 100.0 : 0,
+                                 .static_share =
+                                     (rt_rand(seed) & 2) ? 0.9 : 0.1}; /* the map asked or not */
     int rc = rtm__adaptive_step(r->impl, &inj);
     free(e);
     free(m);
@@ -233,7 +235,7 @@ TEST(concurrency, readers_get_reference_answers_while_reshaping)
         cc_pool pool;
         cc_start(&pool, r, &f);
         uint64_t seed = 42 + c;
-        size_t ticks = 0, reshaped = 0, mirror_ticks = 0;
+        size_t ticks = 0, reshaped = 0, mirror_ticks = 0, turns = 0;
         double until = cc_now() + 1.5;
         while (cc_now() < until || ticks < 20) {
             if (ticks % 3 == 0)
@@ -244,15 +246,22 @@ TEST(concurrency, readers_get_reference_answers_while_reshaping)
             rtm_stats st;
             rtm_get_stats(r, &st);
             mirror_ticks += strcmp(st.front, "radix") == 0;
+            /* a trial's turns between the fronts, under the readers */
+            rtm__adaptive_front_slice(r->impl);
+            rtm_stats after;
+            rtm_get_stats(r, &after);
+            turns += strcmp(st.front, "radix") != strcmp(after.front, "radix");
         }
         size_t lookups = cc_finish(&pool);
         rtm__adaptive_hot_info hi;
         rtm__adaptive_hot(r->impl, &hi);
-        printf("\n    %s: %zu ticks (%zu with the mirror answering), %zu re-encodings, %llu hot "
-               "indexes, %zu concurrent lookups",
-               f.name, ticks, mirror_ticks, reshaped, (unsigned long long)hi.builds, lookups);
+        printf("\n    %s: %zu ticks (%zu with the mirror answering, %zu trial turns), %zu "
+               "re-encodings, %llu hot indexes, %zu concurrent lookups",
+               f.name, ticks, mirror_ticks, turns, reshaped, (unsigned long long)hi.builds,
+               lookups);
         ASSERT_GT_UINT(reshaped, 20);
         ASSERT_GT_UINT(mirror_ticks, 0);
+        ASSERT_GT_UINT(turns, 0);
         ASSERT_GT_UINT(ticks, mirror_ticks);
         ASSERT_LE_UINT(ticks / 3, hi.builds);
         ASSERT_GT_UINT(lookups, 1000);

@@ -85,7 +85,11 @@ static bool settle_packed(const rtm_router *r)
     }
     int rc = 0;
     if (any) {
-        rtm__adaptive_metrics m = {n, entropy, miss, SIZE_MAX, false, 0, 0};
+        rtm__adaptive_metrics m = {.count = n,
+                                   .entropy = entropy,
+                                   .miss_ratio = miss,
+                                   .budget = SIZE_MAX,
+                                   .repack = false};
         rc = rtm__adaptive_step(r->impl, &m);
     }
     free(info);

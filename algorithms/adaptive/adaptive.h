@@ -68,6 +68,9 @@ typedef struct rtm__adaptive_metrics {
     double front_cost;        /* > 0: the mean cost of the lookups that the front
                                  (own encodings or radix mirror) answered in the
                                  period now ending; the front is chosen only then */
+    double front_cost_held;   /* > 0 with front_cost at a trial's end: the incumbent's
+                                 mean in the same period, over the slices it answered
+                                 (ad_front_slice); 0: not measured */
     double static_share;      /* > 0: the share of the period's sampled wins that were
                                  static routes (the exact-path map is asked when it is
                                  at least AD_EXACT_SHARE); 0: not injected */
@@ -83,6 +86,13 @@ typedef struct rtm__adaptive_metrics {
  * RTM_ENOMEM if a re-encoding failed for lack of memory (the subtree keeps
  * its encoding; the rest of the tick still runs). */
 int rtm__adaptive_step(rtm__impl *impl, const rtm__adaptive_metrics *injected);
+
+/* What the background thread does between ticks while a trial runs: hand
+ * the lookups to the other front (own encodings or radix mirror), so that
+ * the two share the trial's period in turns. Nothing outside a trial.
+ * Serialised like rtm__adaptive_step; safe while any number of threads
+ * match. */
+void rtm__adaptive_front_slice(rtm__impl *impl);
 
 /* Does the router still keep its radix mirror (front.c)? It has none with
  * RTM_ADAPTIVE_NO_MIRROR, and gives it up when it runs out of memory while

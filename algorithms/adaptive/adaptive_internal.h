@@ -284,6 +284,7 @@ typedef struct ad_front {
 } ad_front;
 
 #define AD_FRONT_MARGIN        0.03   /* a trial wins when this much cheaper */
+#define AD_FRONT_SLICES        8u     /* a trial period's slices, the fronts taking turns */
 #define AD_FRONT_MIN_LOOKUPS   32768u /* timed lookups a period needs to count */
 #define AD_EXACT_MIN_WINS      64u    /* sampled wins a period needs to judge the map */
 #define AD_EXACT_SHARE         0.25   /* the map is asked when this share is static */
@@ -581,6 +582,12 @@ void ad_front_unbound(rtm__impl *impl, const rtm__pattern *p, unsigned methods);
 /* The policy's turn (mutex held): read the period's timed lookups (or
  * injected->front_cost) and choose what answers the next period. */
 void ad_front_tick(rtm__impl *impl, const rtm__adaptive_metrics *injected);
+
+/* During a trial (mutex held): hand the lookups to the other front, so
+ * that the trial's period is shared out in slices between challenger and
+ * incumbent (the policy thread calls it AD_FRONT_SLICES - 1 times a trial
+ * period). Nothing outside a trial. */
+void ad_front_slice(rtm__impl *impl);
 
 /* "radix" while the mirror answers, else "index" or "tree" (whether an
  * index is published). */

@@ -29,16 +29,25 @@
  *     lookup rate as the application sees it, with what else the thread
  *     does between lookups added alike to both.
  *   - Each policy tick turns the period's sum into a mean. The incumbent
- *     answers; when its wait runs out the other one answers a whole period
- *     (a trial), and wins when its mean is lower by AD_FRONT_MARGIN than
- *     the incumbent's least mean since the last trial (a neighbour's load
- *     only ever adds time, so the least is the fairest figure). A trial
- *     costs a period of the slower front, so the wait grows: a trial that
+ *     answers; when its wait runs out a trial's period begins, shared out
+ *     in AD_FRONT_SLICES slices: the other one answers the first, and the
+ *     policy thread hands the lookups over at each slice's end
+ *     (ad_front_slice), so the two take turns. The other one wins when its
+ *     mean is lower by AD_FRONT_MARGIN than the incumbent's in the same
+ *     period. Taken side by side, within tens of milliseconds, the two
+ *     see the same neighbours; one period after another did not: on a
+ *     shared machine whose lookup times drifted by half between periods,
+ *     one github Zipf run in six let the mirror win a trial it loses by a
+ *     tenth when quiet. When the incumbent's slices were too few to time
+ *     (or under injected ticks without front_cost_held), the figure is its
+ *     least mean since the last trial instead (a neighbour's load only
+ *     ever adds time, so the least is the fairest figure). A trial
+ *     costs half a period of the slower front, so the wait grows: a trial that
  *     loses doubles it, and one that loses by three margins or more
  *     quadruples it, to at least AD_FRONT_BACKOFF_CLEAR periods; a switch
  *     makes it 2, or AD_FRONT_BACKOFF_CLEAR when the winner won by three
  *     margins. At most AD_FRONT_BACKOFF_MAX periods, so a clear loser
- *     costs a period in 64.
+ *     costs half a period in 64.
  *   - The first period, and the first after any add or remove, is not
  *     counted: the index it ran with was missing or outdated.
  *   - While the mirror answers, the exact-path map of its static shapes
@@ -206,7 +215,11 @@ void ad_front_tick(rtm__impl *impl, const rtm__adaptive_metrics *inj)
     f->cost[on] = first || c < f->cost[on] ? c : f->cost[on];
     f->since_trial = f->trial ? 0 : f->since_trial + 1;
     if (f->trial) {
-        double held = f->cost[f->incumbent];
+        /* The incumbent's mean over its slices of the trial's period, when
+         * they were timed: measured beside the challenger's, under the
+         * same neighbours; else its least since the last trial. */
+        double paired = inj ? inj->front_cost_held : mean[f->incumbent];
+        double held = paired > 0 ? paired : f->cost[f->incumbent];
         /* clear: the two differ by three margins or more */
         bool clear = c < held * (1 - 3 * AD_FRONT_MARGIN) || c > held * (1 + 3 * AD_FRONT_MARGIN);
         f->trial = false;
@@ -226,6 +239,14 @@ void ad_front_tick(rtm__impl *impl, const rtm__adaptive_metrics *inj)
         f->trial = f->wait == 0; /* the incumbent has had its `backoff` periods */
     }
     publish(impl, f->trial ? 1u - f->incumbent : f->incumbent);
+}
+
+void ad_front_slice(rtm__impl *impl)
+{
+    if (!impl->fr.trial || !impl->mirror)
+        return;
+    bool radix = atomic_load_explicit(&impl->front, memory_order_relaxed) != NULL;
+    publish(impl, radix ? AD_FRONT_OWN : AD_FRONT_RADIX);
 }
 
 bool rtm__adaptive_has_mirror(const rtm__impl *impl)

@@ -507,20 +507,34 @@ int rtm__adaptive_step(rtm__impl *impl, const rtm__adaptive_metrics *injected)
     return rc;
 }
 
+void rtm__adaptive_front_slice(rtm__impl *impl)
+{
+    rtm__mutex_lock(&impl->lock);
+    ad_front_slice(impl);
+    rtm__mutex_unlock(&impl->lock);
+}
+
 void ad_policy_main(void *arg)
 {
     rtm__impl *impl = arg;
     rtm__mutex_lock(&impl->lock);
     uint64_t next = rtm__clock_ms() + impl->period_ms;
+    uint64_t slice_ms = impl->period_ms / AD_FRONT_SLICES, slice = UINT64_MAX;
     while (!impl->stop) {
         uint64_t now = rtm__clock_ms();
-        if (now < next) {
-            uint64_t wait = next - now;
-            rtm__cond_timedwait_ms(&impl->wake, &impl->lock, (uint32_t)wait);
-            continue;
+        if (now >= next) {
+            ad_tick_locked(impl, NULL);
+            now = rtm__clock_ms();
+            next = now + impl->period_ms;
+            /* a trial's period: the fronts take turns, slice by slice */
+            slice = impl->fr.trial && slice_ms > 0 ? now + slice_ms : UINT64_MAX;
+        } else if (now >= slice) {
+            ad_front_slice(impl);
+            slice = slice + slice_ms < next ? slice + slice_ms : UINT64_MAX;
+        } else {
+            uint64_t until = slice < next ? slice : next;
+            rtm__cond_timedwait_ms(&impl->wake, &impl->lock, (uint32_t)(until - now));
         }
-        ad_tick_locked(impl, NULL);
-        next = rtm__clock_ms() + impl->period_ms;
     }
     rtm__mutex_unlock(&impl->lock);
 }

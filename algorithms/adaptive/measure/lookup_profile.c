@@ -85,7 +85,8 @@ static void pack_hot(rtm_router *r, const wl_requests *q)
         abort();
     for (size_t i = 0; i < n; i++)
         m[i] = 1.0;
-    rtm__adaptive_metrics inj = {n, e, m, (size_t)-1, true, 0, 0};
+    rtm__adaptive_metrics inj = {
+        .count = n, .entropy = e, .miss_ratio = m, .budget = (size_t)-1, .repack = true};
     rtm__adaptive_step(r->impl, &inj);
     stop_sampling(r);
     free(e);
