@@ -24,8 +24,10 @@
  * Slack's table is all static (174 routes under /api/, long method names
  * sharing prefixes), which is where a tree walk costs most and the map
  * least. A miss costs the hash of the whole path and one probe, so the
- * front's timed trials (front.c) decide whether the mirror with the map
- * is the cheaper front for the traffic; the map is never asked otherwise.
+ * map is asked only while the mirror answers and at least AD_EXACT_SHARE
+ * of the sampled lookups that found a route found a static one
+ * (judge_exact in front.c); the front's timed trials then time the mirror
+ * with the map in front of it.
  *
  * ---- Layout ----
  *

@@ -937,15 +937,14 @@ AD_INLINE int mirror_answer(const ad_mirror *front, unsigned method, const char 
 AD_INLINE int front_answer(const rtm__impl *impl, unsigned method, const char *path, size_t len,
                            const ad_mirror *front, rtm_result *res)
 {
-#ifdef RTM_DEBUG_VISITS
     const ad_exact *x = atomic_load_explicit(&impl->exact, memory_order_acquire);
+#ifdef RTM_DEBUG_VISITS
     if (x && ad_exact_answer(x, method, path, len, res)) {
         ad_last_visits = 0;
         return RTM_FOUND;
     }
     return mirror_answer(front, method, path, len, 0, res);
 #else
-    const ad_exact *x = atomic_load_explicit(&impl->exact, memory_order_acquire);
     if (x)
         return ad_exact_front(x, method, path, len, front, res);
     return ad_mirror_match(front, method, path, len, 0, res);
