@@ -21,12 +21,13 @@
  * at each segment: the static child equal to it, else (at the path's end)
  * the first mixed child matching it, else the param child, else give up
  * (0: the tree walk decides). Static children are found without a scan
- * for the segment's end: by their first byte (one word compare over up to
- * 8 first bytes kept in the parent) or, in a node with more, by a hash
- * slot of the segment's first 8 bytes; the label is then
- * compared against the child node itself, which keeps the label's first
- * 16 bytes and a '/' after a shorter one (so for up to 7 bytes one masked
- * word compare checks the label and its boundary together).
+ * for the segment's end: by their first byte (one word compare over the
+ * first bytes of the first 8, the hottest, kept in the parent) or, in a
+ * node with more, by a hash slot of the segment's first 8 bytes (the
+ * hottest child is tried first of all: hot_match() says why); the label
+ * is then compared against the child node itself, which keeps the label's
+ * first 16 bytes and a '/' after a shorter one (so for up to 7 bytes one
+ * masked word compare checks the label and its boundary together).
  * Static chains without a leaf are merged ("api/v1"), leaves are copied
  * (method mask, and the fields of the records a hit answers with, so that
  * a hit never reads a record), and the nodes, one 64-byte line each,
@@ -934,10 +935,11 @@ static ad_hot *compile(rtm__impl *impl, hot_cand **sel, size_t n, hot_walk *hw, 
             }
             nh += (size_t)1 << bits;
         }
-        /* the first bytes of up to AD_HOT_SCAN_MAX statics; '/' where no
-         * child is (a non-empty segment never starts with it) */
+        /* the first bytes of the first AD_HOT_SCAN_MAX statics (the
+         * hottest); '/' where no child is (a non-empty segment never
+         * starts with it) */
         uint64_t kf = UINT64_C(0x2F2F2F2F2F2F2F2F);
-        for (uint32_t k = 0; nstat[i] <= AD_HOT_SCAN_MAX && k < nstat[i]; k++) {
+        for (uint32_t k = 0; k < nstat[i] && k < AD_HOT_SCAN_MAX; k++) {
             kf &= ~(UINT64_C(0xFF) << (8 * k));
             kf |= (uint64_t)(unsigned char)labels[nodes[d->first + k].label] << (8 * k);
         }
