@@ -173,7 +173,7 @@ typedef struct ad_hot_seen {
  * 1 on a *holder*, a param node standing only for them (no param route
  * held there: never entered). */
 typedef struct ad_hnode {
-    uint64_t kfirst;    /* first bytes of the first 8 static children (the hottest), '/' above */
+    uint64_t kfirst;    /* first bytes of the static children, hottest first (hot.c), '/' above */
     char lab16[16];     /* static: the label's first 16 bytes, '/', zero above */
     uint32_t first;     /* first child */
     uint32_t label;     /* static: offset of the label in labels */

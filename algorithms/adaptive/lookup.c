@@ -746,9 +746,9 @@ AD_INLINE void answer_found(rtm_result *res, const ad_hanswer *a, const size_t *
  * else the param child (when none of its threats equals the segment); any
  * dead end gives 0. Adds the hot nodes it entered to *visits. A static
  * child is found without a scan for the segment's end: by its first byte
- * among the node's kfirst (its first eight statics', the hottest; unused
- * bytes hold '/', which a non-empty segment never starts with), else by a
- * hash slot in a larger node; then one masked compare. Only a param
+ * among the node's kfirst (all its statics', or a larger node's hottest:
+ * hot.c; unused bytes hold '/', which a non-empty segment never starts
+ * with), else by a hash slot in a larger node; then one masked compare. Only a param
  * segment is scanned for its end.
  *
  * The hottest child, the first, is tried on a branch of its own: its
@@ -757,8 +757,8 @@ AD_INLINE void answer_found(rtm_result *res, const ad_hanswer *a, const size_t *
  * Picked from the compare's mask, the address waited for the compare, and
  * so did everything after it, segment after segment. (lookup_profile,
  * Zipf traffic, medians of alternating runs: kubernetes 65.1 against 74.7
- * ns, github 72.8 against 80.3 with the first eight of a hashed node in
- * kfirst too, azure-webapps 94.4 against 112.8.) */
+ * ns, github 72.8 against 80.3 with a hashed node's hottest in kfirst
+ * too, azure-webapps 94.4 against 112.8.) */
 AD_INLINE int hot_match(const ad_hot *hot, unsigned method, const char *path, size_t len,
                         rtm_result *res, size_t *visits, const bool count)
 {
