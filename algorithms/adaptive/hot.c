@@ -23,11 +23,11 @@
  * (0: the tree walk decides). Static children are found without a scan
  * for the segment's end: by their first byte (one word compare over up to
  * 8 first bytes kept in the parent, the hottest first) or, in a node with
- * more, by a hash slot of the segment's first 8 bytes (the
- * hottest child is tried first of all: hot_match() says why); the label
- * is then compared against the child node itself, which keeps the label's
- * first 16 bytes and a '/' after a shorter one (so for up to 7 bytes one
- * masked word compare checks the label and its boundary together).
+ * more, by a hash slot of the segment's first 8 bytes (the hottest child
+ * is tried first of all: hot_match() says why); the label is then
+ * compared against the child node itself, which keeps the label's first
+ * 16 bytes and a '/' after a shorter one (so for up to 7 bytes one masked
+ * word compare checks the label and its boundary together).
  * Static chains without a leaf are merged ("api/v1"), leaves are copied
  * (method mask, and the fields of the records a hit answers with, so that
  * a hit never reads a record), and the nodes, one 64-byte line each,

@@ -748,17 +748,17 @@ AD_INLINE void answer_found(rtm_result *res, const ad_hanswer *a, const size_t *
  * child is found without a scan for the segment's end: by its first byte
  * among the node's kfirst (all its statics', or a larger node's hottest:
  * hot.c; unused bytes hold '/', which a non-empty segment never starts
- * with), else by a hash slot in a larger node; then one masked compare. Only a param
- * segment is scanned for its end.
+ * with), else by a hash slot in a larger node; then one masked compare.
+ * Only a param segment is scanned for its end.
  *
  * The hottest child, the first, is tried on a branch of its own: its
  * address comes from the node alone, so the next segment's loads from it
  * start on the predicted branch while the compares that confirm it run.
  * Picked from the compare's mask, the address waited for the compare, and
  * so did everything after it, segment after segment. (lookup_profile,
- * Zipf traffic, medians of alternating runs: kubernetes 65.1 against 74.7
- * ns, github 72.8 against 80.3 with a hashed node's hottest in kfirst
- * too, azure-webapps 94.4 against 112.8.) */
+ * Zipf traffic, medians of alternating runs: github 70.2 against 78.8 ns,
+ * kubernetes 63.7 against 74.4, azure-webapps 89.2 against 106.1; the
+ * adaptive README has the table.) */
 AD_INLINE int hot_match(const ad_hot *hot, unsigned method, const char *path, size_t len,
                         rtm_result *res, size_t *visits, const bool count)
 {
